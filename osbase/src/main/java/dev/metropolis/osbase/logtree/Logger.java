@@ -1,0 +1,58 @@
+package dev.metropolis.osbase.logtree;
+
+import java.util.List;
+
+/**
+ * Writes leveled entries at one DN. Messages are formatted with {@link String#format} when
+ * arguments are given. The source location ({@code File.java:line}) is taken from the caller.
+ */
+public final class Logger {
+  private static final StackWalker WALKER = StackWalker.getInstance();
+
+  private final LogTree tree;
+  private final DN dn;
+
+  Logger(LogTree tree, DN dn) {
+    this.tree = tree;
+    this.dn = dn;
+  }
+
+  public DN dn() {
+    return dn;
+  }
+
+  public void info(String format, Object... args) {
+    log(Severity.INFO, format, args);
+  }
+
+  public void warning(String format, Object... args) {
+    log(Severity.WARNING, format, args);
+  }
+
+  public void error(String format, Object... args) {
+    log(Severity.ERROR, format, args);
+  }
+
+  public void fatal(String format, Object... args) {
+    log(Severity.FATAL, format, args);
+  }
+
+  public void log(Severity severity, String format, Object... args) {
+    String msg = args.length == 0 ? format : String.format(format, args);
+    tree.appendLeveled(dn, severity, callerLocation(), List.of(msg.split("\n", -1)));
+  }
+
+  /** Logs with an explicit source location, e.g. for entries parsed from another log format. */
+  public void logAt(Severity severity, String location, String message) {
+    tree.appendLeveled(dn, severity, location, List.of(message.split("\n", -1)));
+  }
+
+  private static String callerLocation() {
+    return WALKER.walk(frames ->
+        frames
+            .filter(f -> !f.getClassName().equals(Logger.class.getName()))
+            .findFirst()
+            .map(f -> f.getFileName() + ":" + f.getLineNumber())
+            .orElse("unknown:0"));
+  }
+}
