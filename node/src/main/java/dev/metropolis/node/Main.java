@@ -1,11 +1,91 @@
 package dev.metropolis.node;
 
-/** Entry point of the node core process. */
-public final class Main {
-  private Main() {}
+import dev.metropolis.node.platform.HostedPlatform;
+import dev.metropolis.node.storage.NodeStorage;
+import dev.metropolis.osbase.logtree.DN;
+import dev.metropolis.osbase.logtree.LogEntry;
+import dev.metropolis.osbase.logtree.LogTree;
+import dev.metropolis.osbase.logtree.ReadOptions;
+import dev.metropolis.osbase.supervisor.Supervisor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Entry point of the node core process (hosted mode). */
+@Command(
+    name = "metropolis-node",
+    mixinStandardHelpOptions = true,
+    description = "Runs a Metropolis node core as a process, with its state in one directory.")
+public final class Main implements Callable<Integer> {
+  @Option(names = "--state-dir", required = true, description = "Per-node state directory (ESP, data).")
+  Path stateDir;
+
+  @Option(names = "--address", required = true, description = "This node's external IP address.")
+  String address;
+
+  @Option(names = "--curator-port", defaultValue = "" + NodeConfig.CURATOR_PORT, description = "Curator port (default ${DEFAULT-VALUE}).")
+  int curatorPort;
+
+  @Option(names = "--etcd-peer-port", defaultValue = "" + NodeConfig.ETCD_PEER_PORT, description = "etcd peer port (default ${DEFAULT-VALUE}).")
+  int etcdPeerPort;
+
+  @Option(names = "--etcd-client-host", defaultValue = "127.0.0.1", description = "Where etcd's local client listener binds (default ${DEFAULT-VALUE}).")
+  String etcdClientHost;
+
+  @Option(names = "--etcd-client-port", defaultValue = "" + NodeConfig.ETCD_CLIENT_PORT, description = "etcd client port (default ${DEFAULT-VALUE}).")
+  int etcdClientPort;
+
+  @Option(names = "--shutdown-timeout", defaultValue = "10s", description = "How long to wait for services to stop (default ${DEFAULT-VALUE}).")
+  String shutdownTimeout;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig config =
+        new NodeConfig(stateDir.toAbsolutePath(), address, curatorPort, etcdPeerPort, etcdClientHost, etcdClientPort);
+    NodeStorage storage = new NodeStorage(HostedPlatform.open(config.stateDir()));
+    LogTree logs = new LogTree();
+    Thread console = Thread.ofVirtual().start(() -> console(logs));
+    Supervisor supervisor = Supervisor.start(logs, new NodeRoot(config, storage));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Duration bound = Duration.parse("PT" + shutdownTimeout.toUpperCase(java.util.Locale.ROOT));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    var result = supervisor.shutdown(bound);
+                    if (!result.clean()) {
+                      System.err.println("metropolis-node: runnables did not stop in time: " + result.hung());
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  console.interrupt();
+                  stopped.countDown();
+                }));
+    stopped.await();
+    return 0;
+  }
+
+  /** Writes every log entry to stderr (the node's console). */
+  private static void console(LogTree logs) {
+    try (var r = logs.read(DN.ROOT, ReadOptions.backlogOnly().withChildren(true).stream(true).buffer(8192))) {
+      for (LogEntry e : r.backlog()) {
+        System.err.println(e.format());
+      }
+      while (true) {
+        System.err.println(r.take().format());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 
   public static void main(String[] args) {
-    System.err.println("metropolis-node: the node core lands with the one-node cluster issue");
-    System.exit(2);
+    System.exit(new CommandLine(new Main()).execute(args));
   }
 }

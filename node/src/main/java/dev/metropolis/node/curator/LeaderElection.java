@@ -86,6 +86,12 @@ public final class LeaderElection {
   /** The current leader's campaign value, if any (the lowest-revision candidate). */
   public java.util.Optional<byte[]> currentLeader()
       throws InterruptedException, ExecutionException, TimeoutException {
+    return currentLeaderKey().map(kv -> kv.getValue().getBytes());
+  }
+
+  /** The current leader's election key and value, if any. */
+  public java.util.Optional<KeyValue> currentLeaderKey()
+      throws InterruptedException, ExecutionException, TimeoutException {
     var resp =
         etcd.getKVClient()
             .get(
@@ -97,7 +103,7 @@ public final class LeaderElection {
                     .withLimit(1)
                     .build())
             .get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
-    return resp.getKvs().stream().findFirst().map(kv -> kv.getValue().getBytes());
+    return resp.getKvs().stream().findFirst();
   }
 
   static ByteSequence bytes(String s) {

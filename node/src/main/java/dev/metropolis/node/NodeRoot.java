@@ -1,0 +1,47 @@
+package dev.metropolis.node;
+
+import dev.metropolis.api.Versions;
+import dev.metropolis.node.enrolment.Enrolment;
+import dev.metropolis.node.enrolment.EnrolmentState;
+import dev.metropolis.node.roles.RoleServer;
+import dev.metropolis.node.storage.NodeStorage;
+import dev.metropolis.osbase.event.MemoryValue;
+import dev.metropolis.osbase.event.Value;
+import dev.metropolis.osbase.supervisor.Context;
+import dev.metropolis.osbase.supervisor.SupervisedRunnable;
+
+/**
+ * The root of a node's runnable tree: network, enrolment and the role server. In hosted mode the
+ * node's address is given; in machine mode the network service finds it (DHCP).
+ */
+public final class NodeRoot implements SupervisedRunnable {
+  private final NodeConfig config;
+  private final NodeStorage storage;
+
+  public NodeRoot(NodeConfig config, NodeStorage storage) {
+    this.config = config;
+    this.storage = storage;
+  }
+
+  @Override
+  public void run(Context ctx) throws Exception {
+    ctx.logger()
+        .info(
+            "Metropolis node core %s starting (platform %s, state %s).",
+            Versions.format(Versions.current()), storage.platform().name(), config.stateDir());
+    Value<String> address = new MemoryValue<>();
+    Value<EnrolmentState> enrolment = new MemoryValue<>();
+    ctx.run(
+        "network",
+        c -> {
+          c.logger().info("Using static address %s.", config.address());
+          address.set(config.address());
+          c.signalHealthy();
+          c.awaitCancel();
+        });
+    ctx.run("enrolment", new Enrolment(storage, enrolment));
+    ctx.run("role", new RoleServer(config, storage, enrolment, address));
+    ctx.signalHealthy();
+    ctx.awaitCancel();
+  }
+}

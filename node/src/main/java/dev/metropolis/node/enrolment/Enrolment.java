@@ -1,0 +1,149 @@
+package dev.metropolis.node.enrolment;
+
+import dev.metropolis.api.common.ClusterConfiguration;
+import dev.metropolis.api.common.NodeStorageSecurity;
+import dev.metropolis.api.configuration.NodeParameters;
+import dev.metropolis.node.curator.ClusterConfigs;
+import dev.metropolis.node.curator.ClusterPki;
+import dev.metropolis.node.storage.NodeStorage;
+import dev.metropolis.osbase.event.Value;
+import dev.metropolis.osbase.logtree.Logger;
+import dev.metropolis.osbase.pki.Ed25519;
+import dev.metropolis.osbase.pki.NodeId;
+import dev.metropolis.osbase.pki.Pem;
+import dev.metropolis.osbase.supervisor.Context;
+import dev.metropolis.osbase.supervisor.SupervisedRunnable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+
+/**
+ * Decides how this node becomes part of a cluster, once per boot: rejoin from its persisted
+ * state if it was enrolled before, otherwise follow its node parameters (bootstrap a new
+ * cluster). It never bootstraps twice: the sealed configuration, written last, marks an
+ * enrolled node, and everything before it is reused when a bootstrap is retried.
+ */
+public final class Enrolment implements SupervisedRunnable {
+  public static final String DONE_MESSAGE = "Cluster enrolment done.";
+
+  private final NodeStorage storage;
+  private final Value<EnrolmentState> state;
+
+  public Enrolment(NodeStorage storage, Value<EnrolmentState> state) {
+    this.storage = storage;
+    this.state = state;
+  }
+
+  @Override
+  public void run(Context ctx) throws Exception {
+    Logger log = ctx.logger();
+    var sealed = storage.sealedConfiguration();
+    if (sealed.isPresent() && !sealed.get().getClusterCa().isEmpty()) {
+      join(ctx, log, sealed.get());
+      return;
+    }
+    NodeParameters params =
+        storage
+            .parameters()
+            .orElseThrow(
+                () -> new IllegalStateException("no node parameters at " + storage.parametersFile()));
+    switch (params.getClusterCase()) {
+      case CLUSTER_BOOTSTRAP -> bootstrap(ctx, log, params.getClusterBootstrap());
+      case CLUSTER_REGISTER ->
+          throw new UnsupportedOperationException(
+              "registering with an existing cluster is not supported by this build yet");
+      default ->
+          throw new IllegalStateException(
+              "node parameters hold neither cluster_bootstrap nor cluster_register");
+    }
+  }
+
+  private void join(Context ctx, Logger log, dev.metropolis.api.storage.SealedConfiguration sealed)
+      throws IOException {
+    if (sealed.getStorageSecurity() != NodeStorageSecurity.NODE_STORAGE_SECURITY_INSECURE) {
+      throw new IllegalStateException(
+          "sealed configuration asks for storage security "
+              + sealed.getStorageSecurity()
+              + ", which this platform cannot unlock");
+    }
+    var creds =
+        storage
+            .credentials()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "node was enrolled (sealed configuration present) but its credentials are"
+                            + " missing from "
+                            + storage.credentialsDir()));
+    log.info("Joining the cluster as %s.", NodeId.of(creds.key().getPublic()));
+    state.set(new EnrolmentState.Member(creds));
+    log.info("Joined the cluster.");
+    log.info(DONE_MESSAGE);
+    ctx.signalHealthy();
+    ctx.signalDone();
+  }
+
+  private void bootstrap(
+      Context ctx, Logger log, NodeParameters.ClusterBootstrap params) throws Exception {
+    byte[] owner = params.getOwnerPublicKey().toByteArray();
+    if (owner.length != Ed25519.KEY_SIZE) {
+      throw new IllegalArgumentException(
+          "cluster_bootstrap.owner_public_key: must be 32 bytes, got " + owner.length);
+    }
+    ClusterConfiguration config = ClusterConfigs.withDefaults(params.getInitialClusterConfiguration());
+    ClusterConfigs.validate(config);
+    var tpm = StoragePolicy.tpmUsage(config.getTpmMode(), storage.platform().hasTpm());
+    var security = StoragePolicy.choose(config.getStorageSecurityPolicy(), false);
+
+    KeyPair nodeKey = storage.nodeKey().orElse(null);
+    if (nodeKey == null) {
+      nodeKey = Ed25519.generate();
+      storage.writeNodeKey(nodeKey);
+    }
+    KeyPair joinKey = loadOrCreateJoinKey();
+    ClusterPki.Ca ca = loadOrCreateBootstrapCa();
+    log.info("Bootstrapping a new cluster as node %s (domain %s).", NodeId.of(nodeKey.getPublic()), config.getClusterDomain());
+    state.set(
+        new EnrolmentState.Bootstrapping(
+            new BootstrapData(nodeKey, joinKey, owner, config, params.getLabels(), tpm, security, ca)));
+    // The control plane starts etcd, writes the founding records and persists our credentials.
+    var w = state.watch();
+    try {
+      w.get(s -> s instanceof EnrolmentState.Member);
+    } finally {
+      w.close();
+    }
+    log.info(DONE_MESSAGE);
+    ctx.signalHealthy();
+    ctx.signalDone();
+  }
+
+  private KeyPair loadOrCreateJoinKey() throws IOException {
+    Path p = storage.enrolmentDir().resolve("join-key.pem");
+    if (Files.exists(p)) {
+      var priv = Pem.decodePrivateKey(Files.readString(p));
+      return new KeyPair(Ed25519.publicKeyOf(priv), priv);
+    }
+    KeyPair k = Ed25519.generate();
+    NodeStorage.writeAtomic(p, Pem.encodePrivateKey(k.getPrivate()).getBytes(), true);
+    return k;
+  }
+
+  /**
+   * The CA a bootstrap uses. Kept only until the founding records are written (then the cluster
+   * holds it in etcd) so that a retried bootstrap presents the same CA to its existing etcd.
+   */
+  private ClusterPki.Ca loadOrCreateBootstrapCa() throws IOException {
+    Path cert = storage.enrolmentDir().resolve("ca-cert.pem");
+    Path key = storage.enrolmentDir().resolve("ca-key.pem");
+    if (Files.exists(cert) && Files.exists(key)) {
+      return new ClusterPki.Ca(
+          Pem.decodeCertificate(Files.readString(cert)), Pem.decodePrivateKey(Files.readString(key)));
+    }
+    ClusterPki.Ca ca = ClusterPki.newCa();
+    NodeStorage.writeAtomic(key, Pem.encodePrivateKey(ca.key()).getBytes(), true);
+    NodeStorage.writeAtomic(cert, Pem.encodeCertificate(ca.certificate()).getBytes(), false);
+    return ca;
+  }
+}

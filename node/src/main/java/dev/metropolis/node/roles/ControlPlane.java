@@ -1,0 +1,161 @@
+package dev.metropolis.node.roles;
+
+import com.google.protobuf.ByteString;
+import dev.metropolis.api.common.NodeRoles;
+import dev.metropolis.node.NodeConfig;
+import dev.metropolis.node.consensus.Consensus;
+import dev.metropolis.node.consensus.EtcdConfig;
+import dev.metropolis.node.enrolment.EnrolmentState;
+import dev.metropolis.node.storage.NodeStorage;
+import dev.metropolis.osbase.event.MemoryValue;
+import dev.metropolis.osbase.event.Value;
+import dev.metropolis.osbase.pki.CertificateTemplates;
+import dev.metropolis.osbase.pki.NodeId;
+import dev.metropolis.osbase.pki.Pem;
+import dev.metropolis.osbase.supervisor.Context;
+import dev.metropolis.osbase.supervisor.SupervisedRunnable;
+import io.etcd.jetcd.Client;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs this node's share of the cluster control plane when it should: the etcd member
+ * ({@code consensus}) and the curator beside it, in one group so they fail and restart together.
+ * A bootstrapping node starts a new one-member etcd; an enrolled node starts etcd from its
+ * ConsensusMember role (from the roles it last saw, so it can start before any curator answers).
+ */
+public final class ControlPlane implements SupervisedRunnable {
+  private final NodeConfig config;
+  private final NodeStorage storage;
+  private final Value<EnrolmentState> enrolment;
+  private final Value<String> address;
+  private final CuratorRunnable.Factory curator;
+
+  public ControlPlane(
+      NodeConfig config,
+      NodeStorage storage,
+      Value<EnrolmentState> enrolment,
+      Value<String> address,
+      CuratorRunnable.Factory curator) {
+    this.config = config;
+    this.storage = storage;
+    this.enrolment = enrolment;
+    this.address = address;
+    this.curator = curator;
+  }
+
+  @Override
+  public void run(Context ctx) throws Exception {
+    EnrolmentState state = get(enrolment);
+    String addr = get(address);
+    EtcdConfig etcd;
+    NodeRoles roles;
+    switch (state) {
+      case EnrolmentState.Bootstrapping b -> {
+        var data = b.data();
+        String id = NodeId.of(data.nodeKey().getPublic());
+        X509Certificate peer =
+            CertificateTemplates.peer(
+                data.ca().certificate(),
+                data.ca().key(),
+                data.nodeKey().getPublic(),
+                id,
+                addresses(addr));
+        etcd = etcdConfig(id, data.ca().certificate(), peer, data.nodeKey().getPrivate(), addr, Map.of(), true);
+        roles =
+            NodeRoles.newBuilder()
+                .setConsensusMember(
+                    NodeRoles.ConsensusMember.newBuilder()
+                        .setCaCertificate(ByteString.copyFrom(data.ca().certificate().getEncoded()))
+                        .setPeerCertificate(ByteString.copyFrom(peer.getEncoded()))
+                        .addPeers(NodeRoles.ConsensusMember.Peer.newBuilder().setName(id).setUrl(etcd.peerUrl())))
+                .setKubernetesController(NodeRoles.KubernetesController.getDefaultInstance())
+                .build();
+      }
+      case EnrolmentState.Member m -> {
+        roles = storage.lastKnownRoles().orElse(NodeRoles.getDefaultInstance());
+        if (!roles.hasConsensusMember()) {
+          ctx.logger().info("Not a consensus member: no local control plane.");
+          ctx.signalHealthy();
+          ctx.awaitCancel();
+          return;
+        }
+        var cm = roles.getConsensusMember();
+        var creds = m.credentials();
+        Map<String, String> peers = new LinkedHashMap<>();
+        for (var p : cm.getPeersList()) {
+          peers.put(p.getName(), p.getUrl());
+        }
+        String id = NodeId.of(creds.key().getPublic());
+        etcd =
+            etcdConfig(
+                id,
+                Pem.parseCertificate(cm.getCaCertificate().toByteArray()),
+                Pem.parseCertificate(cm.getPeerCertificate().toByteArray()),
+                creds.key().getPrivate(),
+                addr,
+                peers,
+                !Files.exists(storage.etcdDataDir()) && peers.keySet().equals(java.util.Set.of(id)));
+      }
+    }
+    Value<Client> client = new MemoryValue<>();
+    Map<String, SupervisedRunnable> group = new LinkedHashMap<>();
+    group.put("consensus", new Consensus(etcd, client));
+    group.put("curator", curator.create(client, state, roles));
+    ctx.runGroup(group);
+    ctx.signalHealthy();
+    ctx.awaitCancel();
+  }
+
+  private EtcdConfig etcdConfig(
+      String id,
+      X509Certificate ca,
+      X509Certificate cert,
+      java.security.PrivateKey key,
+      String addr,
+      Map<String, String> peers,
+      boolean newCluster) {
+    var cfg =
+        new EtcdConfig(
+            id,
+            storage.etcdDataDir(),
+            storage.platform().ephemeralDir().resolve("etcd"),
+            addr,
+            config.etcdPeerPort(),
+            config.etcdClientHost(),
+            config.etcdClientPort(),
+            ca,
+            cert,
+            key,
+            Map.of(),
+            newCluster);
+    Map<String, String> initial = new LinkedHashMap<>(peers);
+    initial.put(id, cfg.peerUrl());
+    return new EtcdConfig(
+        cfg.name(), cfg.dataDir(), cfg.runtimeDir(), cfg.peerHost(), cfg.peerPort(), cfg.clientHost(),
+        cfg.clientPort(), cfg.ca(), cfg.certificate(), cfg.key(), Map.copyOf(initial), newCluster);
+  }
+
+  private List<InetAddress> addresses(String addr) throws java.net.UnknownHostException {
+    var list = new java.util.ArrayList<InetAddress>();
+    list.add(InetAddress.getByName(addr));
+    InetAddress client = InetAddress.getByName(config.etcdClientHost());
+    if (!list.contains(client)) {
+      list.add(client);
+    }
+    return list;
+  }
+
+  static <T> T get(Value<T> v) throws InterruptedException {
+    var w = v.watch();
+    try {
+      return w.get();
+    } finally {
+      w.close();
+    }
+  }
+}
