@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.NavigableMap;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -193,14 +194,39 @@ public final class LogTree {
       }
       return out;
     }
-    // The newest N of the subtree are among the newest N of each DN in it.
-    for (Ring ring : subtree(dn)) {
-      ring.collect(filter, want, out);
+    Collection<Ring> subtree = subtree(dn);
+    long total = 0;
+    for (Ring ring : subtree) {
+      total += ring.size;
     }
-    out.sort(Comparator.comparingLong(LogEntry::seq));
-    if (out.size() > want) {
-      return out.subList(out.size() - want, out.size());
+    if (want >= total) {
+      // Everything: concatenating the rings' sorted runs and sorting them is the fastest merge.
+      for (Ring ring : subtree) {
+        ring.collect(filter, want, out);
+      }
+      out.sort(Comparator.comparingLong(LogEntry::seq));
+      return out;
     }
+    // The newest N: merge the rings from the newest entry backwards and stop after N, rather
+    // than collecting and sorting the whole subtree.
+    PriorityQueue<Cursor> newest = new PriorityQueue<>();
+    for (Ring ring : subtree) {
+      Cursor c = new Cursor(ring);
+      if (c.valid()) {
+        newest.add(c);
+      }
+    }
+    while (out.size() < want && !newest.isEmpty()) {
+      Cursor c = newest.poll();
+      LogEntry e = c.entry;
+      if (filter.test(e)) {
+        out.add(e);
+      }
+      if (c.advance()) {
+        newest.add(c);
+      }
+    }
+    Collections.reverse(out);
     return out;
   }
 
@@ -260,6 +286,11 @@ public final class LogTree {
       }
     }
 
+    /** The i-th newest entry, 1-based. */
+    LogEntry newest(int i) {
+      return entries[Math.floorMod(next - i, entries.length)];
+    }
+
     /** Appends the newest {@code limit} entries that pass {@code filter} to out, oldest first. */
     void collect(Predicate<LogEntry> filter, int limit, List<LogEntry> out) {
       int from = out.size();
@@ -272,6 +303,32 @@ public final class LogTree {
         }
       }
       Collections.reverse(out.subList(from, out.size()));
+    }
+  }
+
+  /** Walks one ring from its newest entry back; ordered so that the newest entry comes first. */
+  private static final class Cursor implements Comparable<Cursor> {
+    private final Ring ring;
+    private int i = 1;
+    LogEntry entry;
+
+    Cursor(Ring ring) {
+      this.ring = ring;
+      this.entry = ring.size > 0 ? ring.newest(1) : null;
+    }
+
+    boolean valid() {
+      return entry != null;
+    }
+
+    boolean advance() {
+      entry = ++i <= ring.size ? ring.newest(i) : null;
+      return entry != null;
+    }
+
+    @Override
+    public int compareTo(Cursor o) {
+      return Long.compare(o.entry.seq(), entry.seq());
     }
   }
 }

@@ -99,6 +99,7 @@ class ConsoleWriterTest {
         ConsoleWriter.start(tree, e -> true, new PrintStream(console), ReadOptions.ALL, 16)) {
       tree.raw(DN.of("root.late")).write("after");
       console.awaitLines(2);
+      assertThat(w.missed()).isZero();
     }
     assertThat(console.text())
         .containsExactly(
