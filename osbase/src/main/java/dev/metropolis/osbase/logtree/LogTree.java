@@ -2,9 +2,13 @@ package dev.metropolis.osbase.logtree;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.NavigableMap;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -28,7 +32,8 @@ public final class LogTree {
   private final Clock clock;
   private final int ringSize;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Map<DN, Ring> rings = new TreeMap<>();
+  // Keyed by the DN's string so that a subtree is a contiguous key range (see subtree()).
+  private final NavigableMap<String, Ring> rings = new TreeMap<>();
   private final Set<DN> known = new TreeSet<>();
   private final List<LogReader> readers = new CopyOnWriteArrayList<>();
   private long nextSeq = 1;
@@ -108,7 +113,15 @@ public final class LogTree {
 
   void appendRaw(DN dn, String line) {
     int len = line.length();
-    String data = len > LogEntry.MAX_RAW_LINE ? line.substring(0, LogEntry.MAX_RAW_LINE) : line;
+    String data = line;
+    if (len > LogEntry.MAX_RAW_LINE) {
+      int cut = LogEntry.MAX_RAW_LINE;
+      // Do not keep half of a surrogate pair.
+      if (Character.isHighSurrogate(line.charAt(cut - 1))) {
+        cut--;
+      }
+      data = line.substring(0, cut);
+    }
     lock.lock();
     try {
       append(new LogEntry.Raw(dn, nextSeq++, clock.instant(), data, len));
@@ -120,10 +133,10 @@ public final class LogTree {
   // Called with the lock held.
   private void append(LogEntry e) {
     DN dn = e.dn();
-    Ring ring = rings.get(dn);
+    Ring ring = rings.get(dn.value());
     if (ring == null) {
       ring = new Ring(ringSize);
-      rings.put(dn, ring);
+      rings.put(dn.value(), ring);
       for (DN d = dn; known.add(d) && !d.isRoot(); d = d.parent()) {}
     }
     ring.add(e);
@@ -140,7 +153,17 @@ public final class LogTree {
    * @throws IllegalArgumentException when {@code dn} is not known
    */
   public LogReader read(DN dn, ReadOptions options) {
-    Predicate<LogEntry> filter = options.filter(dn);
+    return read(dn, options, e -> true);
+  }
+
+  /**
+   * Like {@link #read(DN, ReadOptions)}, with an extra filter on both backlog and live entries.
+   * Entries the filter rejects take no space in the reader's buffer and never count as missed, so a
+   * console that hides a chatty service is not made to drop the entries it does show. The filter
+   * runs while the tree is locked: it must be fast and must not log.
+   */
+  public LogReader read(DN dn, ReadOptions options, Predicate<? super LogEntry> also) {
+    Predicate<LogEntry> filter = options.filter(dn).and(also);
     lock.lock();
     try {
       if (!known.contains(dn)) {
@@ -159,27 +182,67 @@ public final class LogTree {
 
   // Called with the lock held.
   private List<LogEntry> backlog(DN dn, ReadOptions options, Predicate<LogEntry> filter) {
-    int want = options.backlog();
+    int want = options.backlog() == ReadOptions.ALL ? Integer.MAX_VALUE : options.backlog();
     if (want == 0) {
       return List.of();
     }
     List<LogEntry> out = new ArrayList<>();
     if (!options.withChildren()) {
-      Ring ring = rings.get(dn);
+      Ring ring = rings.get(dn.value());
       if (ring != null) {
-        ring.collect(filter, out);
+        ring.collect(filter, want, out);
       }
-    } else {
-      for (var e : rings.entrySet()) {
-        if (dn.contains(e.getKey())) {
-          e.getValue().collect(filter, out);
-        }
+      return out;
+    }
+    Collection<Ring> subtree = subtree(dn);
+    long total = 0;
+    for (Ring ring : subtree) {
+      total += ring.size;
+    }
+    if (want >= total) {
+      // Everything: concatenating the rings' sorted runs and sorting them is the fastest merge.
+      for (Ring ring : subtree) {
+        ring.collect(filter, want, out);
       }
       out.sort(Comparator.comparingLong(LogEntry::seq));
+      return out;
     }
-    if (want > 0 && out.size() > want) {
-      return List.copyOf(out.subList(out.size() - want, out.size()));
+    // The newest N: merge the rings from the newest entry backwards and stop after N, rather
+    // than collecting and sorting the whole subtree.
+    PriorityQueue<Cursor> newest = new PriorityQueue<>();
+    for (Ring ring : subtree) {
+      Cursor c = new Cursor(ring);
+      if (c.valid()) {
+        newest.add(c);
+      }
     }
+    while (out.size() < want && !newest.isEmpty()) {
+      Cursor c = newest.poll();
+      LogEntry e = c.entry;
+      if (filter.test(e)) {
+        out.add(e);
+      }
+      if (c.advance()) {
+        newest.add(c);
+      }
+    }
+    Collections.reverse(out);
+    return out;
+  }
+
+  // The rings of dn and of every DN below it. Called with the lock held.
+  private Collection<Ring> subtree(DN dn) {
+    if (dn.isRoot()) {
+      return rings.values();
+    }
+    List<Ring> out = new ArrayList<>();
+    Ring own = rings.get(dn.value());
+    if (own != null) {
+      out.add(own);
+    }
+    // Descendants are exactly the keys starting with "dn." and those sort in ["dn.", "dn/"),
+    // because '/' follows '.' directly. So "ab" is never taken for a child of "a".
+    out.addAll(rings.subMap(dn.value() + ".", true, dn.value() + "/", false).values());
     return out;
   }
 
@@ -192,17 +255,30 @@ public final class LogTree {
     return readers.size();
   }
 
-  /** A fixed-size ring of the newest entries at one DN. */
+  /**
+   * The newest entries at one DN, up to a fixed capacity. The array starts small and doubles until
+   * it reaches the capacity, so the many DNs that log a handful of lines stay cheap.
+   */
   private static final class Ring {
-    private final LogEntry[] entries;
+    private static final int INITIAL = 16;
+
+    private final int capacity;
+    private LogEntry[] entries;
     private int next;
     private int size;
 
     Ring(int capacity) {
-      entries = new LogEntry[capacity];
+      this.capacity = capacity;
+      this.entries = new LogEntry[Math.min(capacity, INITIAL)];
     }
 
     void add(LogEntry e) {
+      if (size == entries.length && size < capacity) {
+        // Never overwritten yet (size < capacity), so the entries are in order from index 0, and
+        // next has wrapped to 0: continue after the last one.
+        entries = Arrays.copyOf(entries, Math.min(capacity, size * 2));
+        next = size;
+      }
       entries[next] = e;
       next = (next + 1) % entries.length;
       if (size < entries.length) {
@@ -210,14 +286,49 @@ public final class LogTree {
       }
     }
 
-    void collect(Predicate<LogEntry> filter, List<LogEntry> out) {
-      int start = (next - size + entries.length) % entries.length;
-      for (int i = 0; i < size; i++) {
-        LogEntry e = entries[(start + i) % entries.length];
+    /** The i-th newest entry, 1-based. */
+    LogEntry newest(int i) {
+      return entries[Math.floorMod(next - i, entries.length)];
+    }
+
+    /** Appends the newest {@code limit} entries that pass {@code filter} to out, oldest first. */
+    void collect(Predicate<LogEntry> filter, int limit, List<LogEntry> out) {
+      int from = out.size();
+      int taken = 0;
+      for (int i = 1; i <= size && taken < limit; i++) {
+        LogEntry e = entries[Math.floorMod(next - i, entries.length)];
         if (filter.test(e)) {
           out.add(e);
+          taken++;
         }
       }
+      Collections.reverse(out.subList(from, out.size()));
+    }
+  }
+
+  /** Walks one ring from its newest entry back; ordered so that the newest entry comes first. */
+  private static final class Cursor implements Comparable<Cursor> {
+    private final Ring ring;
+    private int i = 1;
+    LogEntry entry;
+
+    Cursor(Ring ring) {
+      this.ring = ring;
+      this.entry = ring.size > 0 ? ring.newest(1) : null;
+    }
+
+    boolean valid() {
+      return entry != null;
+    }
+
+    boolean advance() {
+      entry = ++i <= ring.size ? ring.newest(i) : null;
+      return entry != null;
+    }
+
+    @Override
+    public int compareTo(Cursor o) {
+      return Long.compare(o.entry.seq(), entry.seq());
     }
   }
 }

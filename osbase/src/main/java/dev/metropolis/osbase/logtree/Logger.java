@@ -1,13 +1,16 @@
 package dev.metropolis.osbase.logtree;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Writes leveled entries at one DN. Messages are formatted with {@link String#format} when
  * arguments are given. The source location ({@code File.java:line}) is taken from the caller.
  */
 public final class Logger {
-  private static final StackWalker WALKER = StackWalker.getInstance();
+  // The caller is a few frames up (caller -> info -> log -> callerLocation): a small depth
+  // estimate makes the walker fetch a small first batch of frames.
+  private static final StackWalker WALKER = StackWalker.getInstance(Set.of(), 4);
 
   private final LogTree tree;
   private final DN dn;
@@ -37,6 +40,9 @@ public final class Logger {
     log(Severity.FATAL, format, args);
   }
 
+  // Not a @FormatMethod on purpose: without arguments the message is taken literally, so that
+  // log.info(text) is safe for text containing '%'.
+  @SuppressWarnings("AnnotateFormatMethod")
   public void log(Severity severity, String format, Object... args) {
     String msg = args.length == 0 ? format : String.format(format, args);
     tree.appendLeveled(dn, severity, callerLocation(), List.of(msg.split("\n", -1)));
