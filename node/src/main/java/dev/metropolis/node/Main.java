@@ -2,10 +2,9 @@ package dev.metropolis.node;
 
 import dev.metropolis.node.platform.HostedPlatform;
 import dev.metropolis.node.storage.NodeStorage;
-import dev.metropolis.osbase.logtree.DN;
-import dev.metropolis.osbase.logtree.LogEntry;
+import dev.metropolis.osbase.logtree.ConsoleFilter;
+import dev.metropolis.osbase.logtree.ConsoleWriter;
 import dev.metropolis.osbase.logtree.LogTree;
-import dev.metropolis.osbase.logtree.ReadOptions;
 import dev.metropolis.osbase.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +47,7 @@ public final class Main implements Callable<Integer> {
         new NodeConfig(stateDir.toAbsolutePath(), address, curatorPort, etcdPeerPort, etcdClientHost, etcdClientPort);
     NodeStorage storage = new NodeStorage(HostedPlatform.open(config.stateDir()));
     LogTree logs = new LogTree();
-    Thread console = Thread.ofVirtual().start(() -> console(logs));
+    ConsoleWriter console = ConsoleWriter.start(logs, ConsoleFilter.node(), System.err);
     Supervisor supervisor = Supervisor.start(logs, new NodeRoot(config, storage));
     CountDownLatch stopped = new CountDownLatch(1);
     Duration bound = Duration.parse("PT" + shutdownTimeout.toUpperCase(java.util.Locale.ROOT));
@@ -64,25 +63,11 @@ public final class Main implements Callable<Integer> {
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
-                  console.interrupt();
+                  console.close();
                   stopped.countDown();
                 }));
     stopped.await();
     return 0;
-  }
-
-  /** Writes every log entry to stderr (the node's console). */
-  private static void console(LogTree logs) {
-    try (var r = logs.read(DN.ROOT, ReadOptions.backlogOnly().withChildren(true).stream(true).buffer(8192))) {
-      for (LogEntry e : r.backlog()) {
-        System.err.println(e.format());
-      }
-      while (true) {
-        System.err.println(r.take().format());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   public static void main(String[] args) {

@@ -1,0 +1,128 @@
+package dev.metropolis.launch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A hosted node: the node core as a child JVM process with its own state directory, started from
+ * the built node jar. Its console goes to a log file. The state directory survives {@link
+ * #kill()} and {@link #stop()}, so the node can be started again on the same state ("reboot").
+ */
+public final class NodeProcess implements AutoCloseable {
+  /** How to run one node. */
+  public record Spec(
+      Path nodeJar,
+      Path stateDir,
+      Path logFile,
+      String address,
+      int curatorPort,
+      int etcdPeerPort,
+      String etcdClientHost,
+      int etcdClientPort,
+      List<String> wrapper) {
+    /** A node with the well-known ports, e.g. alone in its own network namespace. */
+    public static Spec standard(Path nodeJar, Path stateDir, Path logFile, String address) {
+      return new Spec(nodeJar, stateDir, logFile, address, 7835, 7834, "127.0.0.1", 7833, List.of());
+    }
+  }
+
+  private final Spec spec;
+  private Process process;
+
+  public NodeProcess(Spec spec) {
+    this.spec = spec;
+  }
+
+  public Spec spec() {
+    return spec;
+  }
+
+  /** Starts the process; its output is appended to the log file. */
+  public synchronized void start() throws IOException {
+    if (process != null && process.isAlive()) {
+      throw new IllegalStateException("node at " + spec.address() + " is already running");
+    }
+    Files.createDirectories(spec.stateDir());
+    Files.createDirectories(spec.logFile().getParent());
+    List<String> cmd = new ArrayList<>(spec.wrapper());
+    cmd.add(javaBinary());
+    cmd.addAll(
+        List.of(
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Xss512k",
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-jar",
+            spec.nodeJar().toString(),
+            "--state-dir=" + spec.stateDir(),
+            "--address=" + spec.address(),
+            "--curator-port=" + spec.curatorPort(),
+            "--etcd-peer-port=" + spec.etcdPeerPort(),
+            "--etcd-client-host=" + spec.etcdClientHost(),
+            "--etcd-client-port=" + spec.etcdClientPort()));
+    process =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
+            .start();
+  }
+
+  public synchronized Optional<Long> pid() {
+    return process == null ? Optional.empty() : Optional.of(process.pid());
+  }
+
+  public synchronized boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** Hard power-off: SIGKILL to the node and its children (etcd). */
+  public synchronized void kill() throws InterruptedException {
+    if (process == null) {
+      return;
+    }
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+    // etcd may outlive its parent for a moment; wait for every child to be gone.
+    for (ProcessHandle h : process.descendants().toList()) {
+      h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+  }
+
+  /** Clean shutdown: SIGTERM, then SIGKILL after {@code grace}. */
+  public synchronized void stop(Duration grace) throws InterruptedException {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    var children = process.descendants().toList();
+    process.destroy();
+    if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      kill();
+    }
+    for (ProcessHandle h : children) {
+      if (h.isAlive()) {
+        h.destroyForcibly();
+      }
+    }
+  }
+
+  public String log() throws IOException {
+    return Files.exists(spec.logFile()) ? Files.readString(spec.logFile()) : "";
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop(Duration.ofSeconds(15));
+  }
+
+  static String javaBinary() {
+    return ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+  }
+}
