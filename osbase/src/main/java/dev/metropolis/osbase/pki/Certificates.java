@@ -6,14 +6,11 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1String;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /**
  * Checks on X.509 certificates: signatures, key type, names and extended key usages.
+ *
+ * <p>Plain JDK code: a CLI that only verifies certificates never loads BouncyCastle.
  *
  * <p>None of these look at validity dates: every Metropolis certificate is valid until 9999 and
  * nodes may boot with a wrong clock, so dates carry no information.
@@ -91,14 +88,7 @@ public final class Certificates {
 
   /** Returns the (first) common name of the subject, if any. */
   public static Optional<String> commonName(X509Certificate cert) {
-    X500Name name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
-    for (RDN rdn : name.getRDNs(BCStyle.CN)) {
-      ASN1Encodable value = rdn.getFirst().getValue();
-      if (value instanceof ASN1String s) {
-        return Optional.of(s.getString());
-      }
-    }
-    return Optional.empty();
+    return DistinguishedNames.commonName(cert.getSubjectX500Principal());
   }
 
   /** Returns the DNS names of the subject alternative name extension, in order. */

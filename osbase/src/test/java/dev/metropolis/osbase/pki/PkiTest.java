@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -259,6 +260,25 @@ class PkiTest {
     X509Certificate b = CertificateTemplates.node(CA, CA_KEY.getPrivate(), key.getPublic());
     assertThat(a.getSerialNumber()).isNotEqualTo(b.getSerialNumber());
     assertThat(a.getSerialNumber().bitLength()).isLessThanOrEqualTo(127);
+  }
+
+  @Test
+  void commonNamesOfEveryStringType() {
+    // The JDK encodes printable values as PrintableString, others as UTF8String.
+    assertThat(DistinguishedNames.commonName(new X500Principal("CN=abc, O=x"))).contains("abc");
+    assertThat(DistinguishedNames.commonName(new X500Principal("O=x, CN=zürich")))
+        .contains("zürich");
+    assertThat(DistinguishedNames.commonName(new X500Principal("CN=a\\,b+OU=y, O=x")))
+        .contains("a,b");
+    assertThat(DistinguishedNames.commonName(new X500Principal("O=x"))).isEmpty();
+    assertThat(DistinguishedNames.commonName(new X500Principal(""))).isEmpty();
+    // BMPString, hand-encoded: SEQUENCE { SET { SEQUENCE { 2.5.4.3, BMPString "hi" } } }
+    byte[] bmp = {
+      0x30, 0x0f, 0x31, 0x0d, 0x30, 0x0b, 0x06, 0x03, 0x55, 0x04, 0x03, 0x1e, 0x04, 0, 'h', 0, 'i'
+    };
+    assertThat(DistinguishedNames.commonName(new X500Principal(bmp))).contains("hi");
+    // Our own certificates (BouncyCastle encodes UTF8String).
+    assertThat(Certificates.commonName(CA)).contains(CertificateTemplates.CA_COMMON_NAME);
   }
 
   // ---- signature checks ----
