@@ -12,12 +12,23 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * A key manager holding exactly one Ed25519 key and certificate, offered whenever TLS asks for an
  * EdDSA key. JSSE's own key managers pick aliases by issuer lists and key types; with one
  * credential there is nothing to pick, and being explicit avoids surprises with Ed25519.
+ *
+ * <p>{@link #NONE} holds nothing: a client without credentials uses it so that JSSE does not fall
+ * back to a key store named by {@code javax.net.ssl.keyStore}.
  */
 final class FixedKeyManager extends X509ExtendedKeyManager {
   private static final String ALIAS = "metropolis";
 
+  /** Presents no certificate. */
+  static final FixedKeyManager NONE = new FixedKeyManager();
+
   private final PrivateKey key;
   private final X509Certificate cert;
+
+  private FixedKeyManager() {
+    this.key = null;
+    this.cert = null;
+  }
 
   FixedKeyManager(PrivateKey key, X509Certificate cert) {
     if (!Ed25519.isEd25519(key)) {
@@ -31,15 +42,16 @@ final class FixedKeyManager extends X509ExtendedKeyManager {
     this.cert = cert;
   }
 
-  private static boolean usable(String keyType) {
-    return keyType == null
-        || keyType.equalsIgnoreCase("EdDSA")
-        || keyType.equalsIgnoreCase("Ed25519");
+  private boolean usable(String keyType) {
+    return key != null
+        && (keyType == null
+            || keyType.equalsIgnoreCase("EdDSA")
+            || keyType.equalsIgnoreCase("Ed25519"));
   }
 
-  private static String choose(String[] keyTypes) {
+  private String choose(String[] keyTypes) {
     if (keyTypes == null) {
-      return ALIAS;
+      return usable(null) ? ALIAS : null;
     }
     for (String t : keyTypes) {
       if (usable(t)) {
@@ -81,11 +93,11 @@ final class FixedKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public X509Certificate[] getCertificateChain(String alias) {
-    return ALIAS.equals(alias) ? new X509Certificate[] {cert} : null;
+    return key != null && ALIAS.equals(alias) ? new X509Certificate[] {cert} : null;
   }
 
   @Override
   public PrivateKey getPrivateKey(String alias) {
-    return ALIAS.equals(alias) ? key : null;
+    return key != null && ALIAS.equals(alias) ? key : null;
   }
 }

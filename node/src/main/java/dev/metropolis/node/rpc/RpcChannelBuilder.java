@@ -146,9 +146,8 @@ public final class RpcChannelBuilder {
           "no server verification chosen: call verifyNode(...) or, for TOFU/tests, insecure()");
     }
     SslContextBuilder b = SslContextBuilder.forClient().trustManager(trust).protocols("TLSv1.3");
-    if (clientCert != null) {
-      b.keyManager(new FixedKeyManager(clientKey, clientCert));
-    }
+    b.keyManager(
+        clientCert != null ? new FixedKeyManager(clientKey, clientCert) : FixedKeyManager.NONE);
     try {
       return GrpcSslContexts.configure(b, SslProvider.JDK).build();
     } catch (SSLException e) {

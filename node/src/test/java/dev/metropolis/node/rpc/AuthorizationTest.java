@@ -202,6 +202,21 @@ class AuthorizationTest {
     }
   }
 
+  @Test
+  void identityOutlivesReconnectsAndSessionResumption() {
+    // Each reconnect from the same TLS context resumes the TLS 1.3 session with a PSK (seen with
+    // -Djavax.net.debug=ssl:handshake): no Certificate message is sent, and the server must still
+    // know the client's certificate from the resumed session.
+    for (Caller c : List.of(Caller.OWNER, Caller.NODE, Caller.SELF_SIGNED)) {
+      for (int i = 0; i < 3; i++) {
+        channels.get(c).enterIdle();
+        Pong p = stub(c).unauthenticated(Ping.getDefaultInstance());
+        assertThat(p.getPeerKind()).as("%s reconnect %d", c, i).isEqualTo(expectedKind(c));
+        assertThat(p.getSawSelfSignedKey()).isEqualTo(c == Caller.SELF_SIGNED);
+      }
+    }
+  }
+
   private static String expectedKind(Caller c) {
     return switch (c) {
       case NODE -> "node";
