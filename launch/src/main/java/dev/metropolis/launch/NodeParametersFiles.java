@@ -24,7 +24,8 @@ public final class NodeParametersFiles {
     Files.write(f, params.toByteArray());
   }
 
-  public static NodeParameters bootstrap(PublicKey owner, ClusterConfiguration config, NodeLabels labels) {
+  public static NodeParameters bootstrap(
+      PublicKey owner, ClusterConfiguration config, NodeLabels labels) {
     return NodeParameters.newBuilder()
         .setClusterBootstrap(
             NodeParameters.ClusterBootstrap.newBuilder()
@@ -39,7 +40,8 @@ public final class NodeParametersFiles {
     return ClusterConfiguration.newBuilder()
         .setClusterDomain(domain)
         .setTpmMode(ClusterConfiguration.TPMMode.TPM_MODE_DISABLED)
-        .setStorageSecurityPolicy(ClusterConfiguration.StorageSecurityPolicy.STORAGE_SECURITY_POLICY_NEEDS_INSECURE)
+        .setStorageSecurityPolicy(
+            ClusterConfiguration.StorageSecurityPolicy.STORAGE_SECURITY_POLICY_NEEDS_INSECURE)
         .build();
   }
 }

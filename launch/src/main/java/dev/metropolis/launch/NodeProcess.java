@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A hosted node: the node core as a child JVM process with its own state directory, started from
- * the built node jar. Its console goes to a log file. The state directory survives {@link
- * #kill()} and {@link #stop()}, so the node can be started again on the same state ("reboot").
+ * the built node jar. Its console goes to a log file. The state directory survives {@link #kill()}
+ * and {@link #stop()}, so the node can be started again on the same state ("reboot").
  */
 public final class NodeProcess implements AutoCloseable {
   /** How to run one node. */
@@ -28,7 +28,8 @@ public final class NodeProcess implements AutoCloseable {
       List<String> wrapper) {
     /** A node with the well-known ports, e.g. alone in its own network namespace. */
     public static Spec standard(Path nodeJar, Path stateDir, Path logFile, String address) {
-      return new Spec(nodeJar, stateDir, logFile, address, 7835, 7834, "127.0.0.1", 7833, List.of());
+      return new Spec(
+          nodeJar, stateDir, logFile, address, 7835, 7834, "127.0.0.1", 7833, List.of());
     }
   }
 
@@ -123,6 +124,9 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   static String javaBinary() {
-    return ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElse(System.getProperty("java.home") + "/bin/java");
   }
 }

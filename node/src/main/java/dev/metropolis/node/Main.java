@@ -8,8 +8,8 @@ import dev.metropolis.osbase.logtree.LogTree;
 import dev.metropolis.osbase.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,31 +20,55 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Runs a Metropolis node core as a process, with its state in one directory.")
 public final class Main implements Callable<Integer> {
-  @Option(names = "--state-dir", required = true, description = "Per-node state directory (ESP, data).")
+  @Option(
+      names = "--state-dir",
+      required = true,
+      description = "Per-node state directory (ESP, data).")
   Path stateDir;
 
   @Option(names = "--address", required = true, description = "This node's external IP address.")
   String address;
 
-  @Option(names = "--curator-port", defaultValue = "" + NodeConfig.CURATOR_PORT, description = "Curator port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--curator-port",
+      defaultValue = "" + NodeConfig.CURATOR_PORT,
+      description = "Curator port (default ${DEFAULT-VALUE}).")
   int curatorPort;
 
-  @Option(names = "--etcd-peer-port", defaultValue = "" + NodeConfig.ETCD_PEER_PORT, description = "etcd peer port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--etcd-peer-port",
+      defaultValue = "" + NodeConfig.ETCD_PEER_PORT,
+      description = "etcd peer port (default ${DEFAULT-VALUE}).")
   int etcdPeerPort;
 
-  @Option(names = "--etcd-client-host", defaultValue = "127.0.0.1", description = "Where etcd's local client listener binds (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--etcd-client-host",
+      defaultValue = "127.0.0.1",
+      description = "Where etcd's local client listener binds (default ${DEFAULT-VALUE}).")
   String etcdClientHost;
 
-  @Option(names = "--etcd-client-port", defaultValue = "" + NodeConfig.ETCD_CLIENT_PORT, description = "etcd client port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--etcd-client-port",
+      defaultValue = "" + NodeConfig.ETCD_CLIENT_PORT,
+      description = "etcd client port (default ${DEFAULT-VALUE}).")
   int etcdClientPort;
 
-  @Option(names = "--shutdown-timeout", defaultValue = "10s", description = "How long to wait for services to stop (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--shutdown-timeout",
+      defaultValue = "10s",
+      description = "How long to wait for services to stop (default ${DEFAULT-VALUE}).")
   String shutdownTimeout;
 
   @Override
   public Integer call() throws Exception {
     NodeConfig config =
-        new NodeConfig(stateDir.toAbsolutePath(), address, curatorPort, etcdPeerPort, etcdClientHost, etcdClientPort);
+        new NodeConfig(
+            stateDir.toAbsolutePath(),
+            address,
+            curatorPort,
+            etcdPeerPort,
+            etcdClientHost,
+            etcdClientPort);
     NodeStorage storage = new NodeStorage(HostedPlatform.open(config.stateDir()));
     LogTree logs = new LogTree();
     ConsoleWriter console = ConsoleWriter.start(logs, ConsoleFilter.node(), System.err);
@@ -53,19 +77,19 @@ public final class Main implements Callable<Integer> {
     Duration bound = Duration.parse("PT" + shutdownTimeout.toUpperCase(java.util.Locale.ROOT));
     Runtime.getRuntime()
         .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    var result = supervisor.shutdown(bound);
-                    if (!result.clean()) {
-                      System.err.println("metropolis-node: runnables did not stop in time: " + result.hung());
-                    }
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  console.close();
-                  stopped.countDown();
-                }));
+            new Thread(() -> {
+              try {
+                var result = supervisor.shutdown(bound);
+                if (!result.clean()) {
+                  System.err.println(
+                      "metropolis-node: runnables did not stop in time: " + result.hung());
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              console.close();
+              stopped.countDown();
+            }));
     stopped.await();
     return 0;
   }

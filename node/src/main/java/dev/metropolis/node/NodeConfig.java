@@ -4,8 +4,8 @@ import java.nio.file.Path;
 
 /**
  * How this node process runs: where its state lives and which addresses and ports it uses. On a
- * machine every port has its well-known default and the address comes from the network; hosted
- * test nodes sharing one host's loopback override them.
+ * machine every port has its well-known default and the address comes from the network; hosted test
+ * nodes sharing one host's loopback override them.
  *
  * @param stateDir the per-node state directory (hosted mode's ESP and data partition)
  * @param address this node's external address, reported to the cluster

@@ -54,7 +54,8 @@ public final class Consensus implements SupervisedRunnable {
         try {
           c.getMaintenanceClient().statusMember(config.clientUrl()).get(2, TimeUnit.SECONDS);
           break;
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
           if (Instant.now().isAfter(deadline)) {
             throw new IllegalStateException("etcd did not answer within " + STARTUP_TIMEOUT, e);
           }

@@ -43,7 +43,8 @@ public final class Etcd {
   /** Writes a file that only the owner can read, created with that mode (no window). */
   public static void writePrivate(Path path, String content) throws IOException {
     Files.deleteIfExists(path);
-    Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(path, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
   }
 

@@ -10,8 +10,8 @@ import java.util.Map;
  *
  * @param name the member name: the node ID
  * @param dataDir etcd's data directory (persistent: survives restarts)
- * @param runtimeDir where certificate and key files for etcd are written (0600, recreated at
- *     every start)
+ * @param runtimeDir where certificate and key files for etcd are written (0600, recreated at every
+ *     start)
  * @param peerHost address other members reach this one at
  * @param peerPort peer port (7834 by default)
  * @param clientHost address the local client listener binds to (loopback)

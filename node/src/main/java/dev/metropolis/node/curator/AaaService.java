@@ -8,10 +8,10 @@ import dev.metropolis.api.aaa.EscrowRequest;
 import dev.metropolis.api.aaa.EscrowResponse;
 import dev.metropolis.api.aaa.ProofRequest;
 import dev.metropolis.api.storage.InitialOwner;
-import dev.metropolis.node.rpc.Peer;
-import dev.metropolis.node.rpc.RpcPeer;
 import dev.metropolis.osbase.pki.CertificateTemplates;
 import dev.metropolis.osbase.pki.Ed25519;
+import dev.metropolis.rpc.Peer;
+import dev.metropolis.rpc.RpcPeer;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.security.MessageDigest;
@@ -19,9 +19,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Owner escrow: the holder of the key named at bootstrap trades proof of possession (a
- * self-signed TLS client certificate for that key) for the cluster's "owner" user certificate.
- * The certificate is ensured, so repeating the escrow returns the same certificate.
+ * Owner escrow: the holder of the key named at bootstrap trades proof of possession (a self-signed
+ * TLS client certificate for that key) for the cluster's "owner" user certificate. The certificate
+ * is ensured, so repeating the escrow returns the same certificate.
  */
 public final class AaaService extends AAAGrpc.AAAImplBase {
   static final String OWNER = "owner";
@@ -58,7 +58,9 @@ public final class AaaService extends AAAGrpc.AAAImplBase {
       public void onCompleted() {
         if (!answered) {
           out.onError(
-              Status.INVALID_ARGUMENT.withDescription("no escrow parameters were sent").asRuntimeException());
+              Status.INVALID_ARGUMENT
+                  .withDescription("no escrow parameters were sent")
+                  .asRuntimeException());
         }
       }
     };
@@ -86,7 +88,8 @@ public final class AaaService extends AAAGrpc.AAAImplBase {
     if (presented.isEmpty()) {
       out.onNext(
           EscrowResponse.newBuilder()
-              .addNeeded(ProofRequest.newBuilder().setKind(ProofRequest.Kind.KIND_REFRESH_CERTIFICATE))
+              .addNeeded(
+                  ProofRequest.newBuilder().setKind(ProofRequest.Kind.KIND_REFRESH_CERTIFICATE))
               .build());
       throw Status.UNAUTHENTICATED
           .withDescription("present a self-signed TLS client certificate for public_key")
@@ -101,9 +104,14 @@ public final class AaaService extends AAAGrpc.AAAImplBase {
     var kv = l.etcd().getKVClient();
     var stored = kv.get(bs(Keys.INITIAL_OWNER)).get(10, TimeUnit.SECONDS).getKvs();
     if (stored.isEmpty()) {
-      throw Status.FAILED_PRECONDITION.withDescription("cluster has no initial owner").asRuntimeException();
+      throw Status.FAILED_PRECONDITION
+          .withDescription("cluster has no initial owner")
+          .asRuntimeException();
     }
-    byte[] owner = InitialOwner.parseFrom(stored.getFirst().getValue().getBytes()).getPublicKey().toByteArray();
+    byte[] owner =
+        InitialOwner.parseFrom(stored.getFirst().getValue().getBytes())
+            .getPublicKey()
+            .toByteArray();
     if (!MessageDigest.isEqual(owner, key)) {
       throw Status.PERMISSION_DENIED
           .withDescription("public_key is not the cluster's initial owner key")
@@ -111,16 +119,20 @@ public final class AaaService extends AAAGrpc.AAAImplBase {
     }
     ClusterPki.Ca ca =
         ClusterPki.loadCa(kv)
-            .orElseThrow(() -> Status.INTERNAL.withDescription("cluster has no CA").asRuntimeException());
+            .orElseThrow(
+                () -> Status.INTERNAL.withDescription("cluster has no CA").asRuntimeException());
     var cert =
         ClusterPki.ensureIssued(
             kv,
             Optional.of(l.leadership()),
             OWNER,
-            () -> CertificateTemplates.user(ca.certificate(), ca.key(), Ed25519.publicKey(key), OWNER));
+            () ->
+                CertificateTemplates.user(
+                    ca.certificate(), ca.key(), Ed25519.publicKey(key), OWNER));
     out.onNext(
         EscrowResponse.newBuilder()
-            .addFulfilled(ProofRequest.newBuilder().setKind(ProofRequest.Kind.KIND_REFRESH_CERTIFICATE))
+            .addFulfilled(
+                ProofRequest.newBuilder().setKind(ProofRequest.Kind.KIND_REFRESH_CERTIFICATE))
             .setEmittedCertificate(ByteString.copyFrom(cert.getEncoded()))
             .build());
     out.onCompleted();

@@ -29,10 +29,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The curator half of bootstrapping a cluster, run by the first node against its fresh etcd
- * before any curator serves. Safe to run again after a crash at any point: the CA and node
- * certificate are ensured, and the cluster's founding records are written in one transaction
- * guarded by "none of them exist yet". A second run finds them and checks they are its own.
+ * The curator half of bootstrapping a cluster, run by the first node against its fresh etcd before
+ * any curator serves. Safe to run again after a crash at any point: the CA and node certificate are
+ * ensured, and the cluster's founding records are written in one transaction guarded by "none of
+ * them exist yet". A second run finds them and checks they are its own.
  */
 public final class Bootstrap {
   /** What the bootstrapping node gets back. */

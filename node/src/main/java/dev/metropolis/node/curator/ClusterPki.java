@@ -24,10 +24,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * The cluster CA and the certificates it issued, stored in etcd. Every operation is
- * "ensure"-style: it returns what is stored under a name, or issues, stores and returns a new
- * one if nothing is, in one transaction guarded by "the key does not exist yet". Retrying an
- * interrupted operation therefore never issues a second CA or a second certificate for a name.
+ * The cluster CA and the certificates it issued, stored in etcd. Every operation is "ensure"-style:
+ * it returns what is stored under a name, or issues, stores and returns a new one if nothing is, in
+ * one transaction guarded by "the key does not exist yet". Retrying an interrupted operation
+ * therefore never issues a second CA or a second certificate for a name.
  */
 public final class ClusterPki {
   /** The cluster CA: certificate and private key. */
@@ -59,7 +59,10 @@ public final class ClusterPki {
             .If(new Cmp(bs(Keys.CA_CERTIFICATE), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
             .Then(
                 Op.put(bs(Keys.CA_CERTIFICATE), der(cert), PutOption.DEFAULT),
-                Op.put(bs(Keys.CA_KEY), ByteSequence.from(Ed25519.seed(candidate.key())), PutOption.DEFAULT))
+                Op.put(
+                    bs(Keys.CA_KEY),
+                    ByteSequence.from(Ed25519.seed(candidate.key())),
+                    PutOption.DEFAULT))
             .commit()
             .get(TIMEOUT_S, TimeUnit.SECONDS);
     if (r.isSucceeded()) {
@@ -118,7 +121,8 @@ public final class ClusterPki {
     if (r.isSucceeded()) {
       return cert;
     }
-    return Pem.parseCertificate(r.getGetResponses().getFirst().getKvs().getFirst().getValue().getBytes());
+    return Pem.parseCertificate(
+        r.getGetResponses().getFirst().getKvs().getFirst().getValue().getBytes());
   }
 
   static ByteSequence der(X509Certificate cert) {

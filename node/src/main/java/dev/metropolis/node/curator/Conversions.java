@@ -27,7 +27,10 @@ final class Conversions {
 
   static NodeLabels sortedLabels(NodeLabels l) {
     return NodeLabels.newBuilder()
-        .addAllPairs(l.getPairsList().stream().sorted(Comparator.comparing(NodeLabels.Pair::getKey)).toList())
+        .addAllPairs(
+            l.getPairsList().stream()
+                .sorted(Comparator.comparing(NodeLabels.Pair::getKey))
+                .toList())
         .build();
   }
 

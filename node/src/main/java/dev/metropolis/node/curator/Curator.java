@@ -6,9 +6,9 @@ import io.etcd.jetcd.Client;
 import java.time.Duration;
 
 /**
- * The curator's election loop: campaign, lead until the lease is lost, step down, campaign
- * again. While leading, {@link LeaderState} holds the tenure so the leader-only services answer;
- * otherwise they refuse and only CuratorLocal serves.
+ * The curator's election loop: campaign, lead until the lease is lost, step down, campaign again.
+ * While leading, {@link LeaderState} holds the tenure so the leader-only services answer; otherwise
+ * they refuse and only CuratorLocal serves.
  */
 public final class Curator {
   public static final Duration LEADER_TTL = Duration.ofSeconds(10);
@@ -33,7 +33,11 @@ public final class Curator {
    */
   public void run(Logger log, Runnable onFirstCampaign) throws Exception {
     byte[] proposal =
-        LeaderElectionValue.newBuilder().setNodeId(nodeId).setTtl(ttl.toSeconds()).build().toByteArray();
+        LeaderElectionValue.newBuilder()
+            .setNodeId(nodeId)
+            .setTtl(ttl.toSeconds())
+            .build()
+            .toByteArray();
     LeaderElection election = new LeaderElection(etcd, ttl);
     boolean first = true;
     while (!Thread.currentThread().isInterrupted()) {

@@ -28,7 +28,11 @@ public final class CuratorLocalService extends CuratorLocalGrpc.CuratorLocalImpl
   private final int curatorPort;
 
   public CuratorLocalService(
-      Client etcd, LeaderState leader, String nodeId, Supplier<String> ownAddress, int curatorPort) {
+      Client etcd,
+      LeaderState leader,
+      String nodeId,
+      Supplier<String> ownAddress,
+      int curatorPort) {
     this.etcd = etcd;
     this.leader = leader;
     this.nodeId = nodeId;
@@ -44,8 +48,10 @@ public final class CuratorLocalService extends CuratorLocalGrpc.CuratorLocalImpl
         () -> {
           var ca =
               ClusterPki.loadCaCertificate(etcd.getKVClient())
-                  .orElseThrow(
-                      () -> Status.UNAVAILABLE.withDescription("cluster CA not yet created").asRuntimeException());
+                  .orElseThrow(() ->
+                      Status.UNAVAILABLE
+                          .withDescription("cluster CA not yet created")
+                          .asRuntimeException());
           return GetCACertificateResponse.newBuilder()
               .setIdentityCaCertificate(ByteString.copyFrom(ca.getEncoded()))
               .build();
@@ -53,9 +59,9 @@ public final class CuratorLocalService extends CuratorLocalGrpc.CuratorLocalImpl
   }
 
   /**
-   * A leader answers with itself and keeps the stream open for its whole tenure. A follower
-   * answers with the leader it sees in etcd and ends the stream when that leader's key goes, so
-   * the client asks again.
+   * A leader answers with itself and keeps the stream open for its whole tenure. A follower answers
+   * with the leader it sees in etcd and ends the stream when that leader's key goes, so the client
+   * asks again.
    */
   @Override
   public void getCurrentLeader(
@@ -90,9 +96,12 @@ public final class CuratorLocalService extends CuratorLocalGrpc.CuratorLocalImpl
       var election = new LeaderElection(etcd, java.time.Duration.ofSeconds(10));
       var leaderKv = election.currentLeaderKey();
       if (leaderKv.isEmpty()) {
-        throw Status.UNAVAILABLE.withDescription("no curator leader elected yet").asRuntimeException();
+        throw Status.UNAVAILABLE
+            .withDescription("no curator leader elected yet")
+            .asRuntimeException();
       }
-      String leaderId = LeaderElectionValue.parseFrom(leaderKv.get().getValue().getBytes()).getNodeId();
+      String leaderId =
+          LeaderElectionValue.parseFrom(leaderKv.get().getValue().getBytes()).getNodeId();
       var record = new NodeStore(etcd.getKVClient()).get(leaderId);
       String host = record.map(r -> r.node().getStatus().getExternalAddress()).orElse("");
       int port =
@@ -113,7 +122,8 @@ public final class CuratorLocalService extends CuratorLocalGrpc.CuratorLocalImpl
                   leaderKv.get().getKey(),
                   WatchOption.builder().withRevision(leaderKv.get().getModRevision() + 1).build(),
                   resp -> {
-                    if (resp.getEvents().stream().anyMatch(e -> e.getEventType() == EventType.DELETE)) {
+                    if (resp.getEvents().stream()
+                        .anyMatch(e -> e.getEventType() == EventType.DELETE)) {
                       end.run();
                     }
                   },

@@ -12,9 +12,9 @@ import dev.metropolis.api.curator.UpdateNodeStatusRequest;
 import dev.metropolis.api.curator.UpdateNodeStatusResponse;
 import dev.metropolis.api.curator.WatchEvent;
 import dev.metropolis.api.curator.WatchRequest;
-import dev.metropolis.node.rpc.Peer;
-import dev.metropolis.node.rpc.RpcPeer;
 import dev.metropolis.osbase.pki.NodeId;
+import dev.metropolis.rpc.Peer;
+import dev.metropolis.rpc.RpcPeer;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
@@ -47,7 +47,9 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
     if (RpcPeer.current() instanceof Peer.Node n) {
       return n;
     }
-    throw Status.PERMISSION_DENIED.withDescription("only nodes may call this method").asRuntimeException();
+    throw Status.PERMISSION_DENIED
+        .withDescription("only nodes may call this method")
+        .asRuntimeException();
   }
 
   @Override
@@ -60,7 +62,11 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
           if (!req.getNodeId().equals(caller.nodeId())) {
             throw Status.PERMISSION_DENIED
                 .withDescription(
-                    "node_id: " + caller.nodeId() + " may only update itself, not \"" + req.getNodeId() + "\"")
+                    "node_id: "
+                        + caller.nodeId()
+                        + " may only update itself, not \""
+                        + req.getNodeId()
+                        + "\"")
                 .asRuntimeException();
           }
           String addr = req.getStatus().getExternalAddress();
@@ -73,9 +79,14 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
           Instant now = clock.instant();
           var status =
               req.getStatus().toBuilder()
-                  .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                  .setTimestamp(
+                      Timestamp.newBuilder()
+                          .setSeconds(now.getEpochSecond())
+                          .setNanos(now.getNano()))
                   .build();
-          l.nodes().update(l.leadership(), caller.nodeId(), n -> n.toBuilder().setStatus(status).build());
+          l.nodes()
+              .update(
+                  l.leadership(), caller.nodeId(), n -> n.toBuilder().setStatus(status).build());
           return UpdateNodeStatusResponse.getDefaultInstance();
         });
   }
@@ -94,7 +105,8 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
   }
 
   @Override
-  public StreamObserver<HeartbeatUpdateRequest> heartbeat(StreamObserver<HeartbeatUpdateResponse> out) {
+  public StreamObserver<HeartbeatUpdateRequest> heartbeat(
+      StreamObserver<HeartbeatUpdateResponse> out) {
     Peer.Node caller;
     CuratorLeader l;
     try {
@@ -116,16 +128,16 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
     Object lock = new Object();
     l.leadership()
         .lost()
-        .thenRun(
-            () -> {
-              synchronized (lock) {
-                try {
-                  out.onError(Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException());
-                } catch (IllegalStateException alreadyClosed) {
-                  // The stream ended first.
-                }
-              }
-            });
+        .thenRun(() -> {
+          synchronized (lock) {
+            try {
+              out.onError(
+                  Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException());
+            } catch (IllegalStateException alreadyClosed) {
+              // The stream ended first.
+            }
+          }
+        });
     return new StreamObserver<>() {
       @Override
       public void onNext(HeartbeatUpdateRequest value) {
@@ -183,7 +195,8 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
         WatchEvent.Builder chunk = WatchEvent.newBuilder();
         for (var kv : snapshot.getKvs()) {
           var n = NodeStore.decode(kv).node();
-          if (chunk.getNodesCount() > 0 && chunk.build().getSerializedSize() + n.getSerializedSize() > WATCH_CHUNK_BYTES) {
+          if (chunk.getNodesCount() > 0
+              && chunk.build().getSerializedSize() + n.getSerializedSize() > WATCH_CHUNK_BYTES) {
             out.onNext(chunk.build());
             chunk = WatchEvent.newBuilder();
           }
@@ -214,7 +227,8 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
                       } else if (e.getEventType() == EventType.DELETE) {
                         String k = e.getKeyValue().getKey().toString();
                         ev.addNodeTombstones(
-                            WatchEvent.NodeTombstone.newBuilder().setNodeId(k.substring(Keys.NODES.length())));
+                            WatchEvent.NodeTombstone.newBuilder()
+                                .setNodeId(k.substring(Keys.NODES.length())));
                       }
                     }
                     synchronized (lock) {
@@ -233,19 +247,19 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
       out.setOnCancelHandler(watcher::close);
       l.leadership()
           .lost()
-          .thenRun(
-              () -> {
-                watcher.close();
-                synchronized (lock) {
-                  if (!out.isCancelled()) {
-                    try {
-                      out.onError(Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException());
-                    } catch (IllegalStateException alreadyClosed) {
-                      // The stream already ended.
-                    }
-                  }
+          .thenRun(() -> {
+            watcher.close();
+            synchronized (lock) {
+              if (!out.isCancelled()) {
+                try {
+                  out.onError(
+                      Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException());
+                } catch (IllegalStateException alreadyClosed) {
+                  // The stream already ended.
                 }
-              });
+              }
+            }
+          });
     } catch (Exception e) {
       out.onError(Rpc.toStatus(e));
     }
@@ -269,7 +283,8 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
         out,
         () -> {
           CuratorLeader l = leader.require();
-          var members = l.etcd().getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers();
+          var members =
+              l.etcd().getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers();
           var b = GetConsensusStatusResponse.newBuilder();
           for (var m : members) {
             b.addEtcdMember(
@@ -283,5 +298,4 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
           return b.build();
         });
   }
-
 }

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Whether this curator leads right now, and the leader's state if so. Handlers of leader-only
- * services ask it first; a follower refuses with UNAVAILABLE naming the leader, so clients go
- * and find the leader (through CuratorLocal.GetCurrentLeader) instead of reading stale data.
+ * services ask it first; a follower refuses with UNAVAILABLE naming the leader, so clients go and
+ * find the leader (through CuratorLocal.GetCurrentLeader) instead of reading stale data.
  */
 public final class LeaderState {
   private final AtomicReference<CuratorLeader> current = new AtomicReference<>();
@@ -17,7 +17,8 @@ public final class LeaderState {
     CuratorLeader l = current.get();
     if (l == null || l.leadership().lost().isDone()) {
       throw Status.UNAVAILABLE
-          .withDescription("this curator is not the leader; find it with CuratorLocal.GetCurrentLeader")
+          .withDescription(
+              "this curator is not the leader; find it with CuratorLocal.GetCurrentLeader")
           .asRuntimeException();
     }
     return l;

@@ -55,7 +55,10 @@ public final class ManagementService extends ManagementGrpc.ManagementImplBase {
           byte[] opaque = new byte[32];
           random.nextBytes(opaque);
           byte[] ticket =
-              RegisterTicket.newBuilder().setOpaque(ByteString.copyFrom(opaque)).build().toByteArray();
+              RegisterTicket.newBuilder()
+                  .setOpaque(ByteString.copyFrom(opaque))
+                  .build()
+                  .toByteArray();
           var r =
               l.leadership()
                   .txn(
@@ -64,7 +67,8 @@ public final class ManagementService extends ManagementGrpc.ManagementImplBase {
                       List.of(Op.get(key, GetOption.DEFAULT)));
           return r.isSucceeded()
               ? ticketResponse(ticket)
-              : ticketResponse(r.getGetResponses().getFirst().getKvs().getFirst().getValue().getBytes());
+              : ticketResponse(
+                  r.getGetResponses().getFirst().getKvs().getFirst().getValue().getBytes());
         });
   }
 
@@ -73,28 +77,34 @@ public final class ManagementService extends ManagementGrpc.ManagementImplBase {
   }
 
   @Override
-  public void getClusterInfo(GetClusterInfoRequest req, StreamObserver<GetClusterInfoResponse> out) {
+  public void getClusterInfo(
+      GetClusterInfoRequest req, StreamObserver<GetClusterInfoResponse> out) {
     Rpc.unary(
         out,
         () -> {
           CuratorLeader l = leader.require();
           var ca =
               ClusterPki.loadCaCertificate(l.etcd().getKVClient())
-                  .orElseThrow(() -> Status.INTERNAL.withDescription("cluster has no CA").asRuntimeException());
+                  .orElseThrow(() ->
+                      Status.INTERNAL.withDescription("cluster has no CA").asRuntimeException());
           List<dev.metropolis.api.storage.Node> up = new ArrayList<>();
           for (var n : l.nodes().list()) {
-            if (n.getFsmState() == NodeState.NODE_STATE_UP && !n.getStatus().getExternalAddress().isEmpty()) {
+            if (n.getFsmState() == NodeState.NODE_STATE_UP
+                && !n.getStatus().getExternalAddress().isEmpty()) {
               up.add(n);
             }
           }
-          up.sort(Comparator.comparing(n -> n.getPublicKey(), ByteString.unsignedLexicographicalComparator()));
+          up.sort(
+              Comparator.comparing(
+                  n -> n.getPublicKey(), ByteString.unsignedLexicographicalComparator()));
           var dir = ClusterDirectory.newBuilder();
           for (var n : up.subList(0, Math.min(up.size(), DIRECTORY_LIMIT))) {
             dir.addNodes(
                 ClusterDirectory.Node.newBuilder()
                     .setPublicKey(n.getPublicKey())
                     .addAddresses(
-                        ClusterDirectory.Node.Address.newBuilder().setHost(n.getStatus().getExternalAddress())));
+                        ClusterDirectory.Node.Address.newBuilder()
+                            .setHost(n.getStatus().getExternalAddress())));
           }
           return GetClusterInfoResponse.newBuilder()
               .setClusterDirectory(dir)
@@ -105,7 +115,12 @@ public final class ManagementService extends ManagementGrpc.ManagementImplBase {
   }
 
   static ClusterConfiguration configuration(CuratorLeader l) throws Exception {
-    var kvs = l.etcd().getKVClient().get(bs(Keys.CLUSTER_CONFIGURATION)).get(10, TimeUnit.SECONDS).getKvs();
+    var kvs =
+        l.etcd()
+            .getKVClient()
+            .get(bs(Keys.CLUSTER_CONFIGURATION))
+            .get(10, TimeUnit.SECONDS)
+            .getKvs();
     ClusterConfiguration c =
         kvs.isEmpty()
             ? ClusterConfiguration.getDefaultInstance()

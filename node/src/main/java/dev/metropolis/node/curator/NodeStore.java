@@ -23,8 +23,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Node records in etcd. Changes are read-modify-write with a compare-and-swap on the record's
- * revision, fenced on leadership, and retried on conflict: no in-process lock is needed, and
- * two concurrent updates of one node never lose each other's change.
+ * revision, fenced on leadership, and retried on conflict: no in-process lock is needed, and two
+ * concurrent updates of one node never lose each other's change.
  */
 public final class NodeStore {
   private static final long TIMEOUT_S = 10;
@@ -68,8 +68,10 @@ public final class NodeStore {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Versioned current =
           get(id)
-              .orElseThrow(
-                  () -> Status.NOT_FOUND.withDescription("node " + id + " not found").asRuntimeException());
+              .orElseThrow(() ->
+                  Status.NOT_FOUND
+                      .withDescription("node " + id + " not found")
+                      .asRuntimeException());
       Node next = change.apply(current.node());
       if (next.equals(current.node())) {
         return next;

@@ -33,17 +33,24 @@ final class Rpc {
     }
     return switch (e) {
       case StatusRuntimeException s -> s;
-      case LostLeadershipException l -> Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException();
-      case NodeFilter.InvalidFilterException f -> Status.INVALID_ARGUMENT.withDescription(f.getMessage()).asRuntimeException();
-      case IllegalArgumentException a -> Status.INVALID_ARGUMENT.withDescription(a.getMessage()).asRuntimeException();
+      case LostLeadershipException l ->
+          Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException();
+      case NodeFilter.InvalidFilterException f ->
+          Status.INVALID_ARGUMENT.withDescription(f.getMessage()).asRuntimeException();
+      case IllegalArgumentException a ->
+          Status.INVALID_ARGUMENT.withDescription(a.getMessage()).asRuntimeException();
       case TimeoutException t ->
-          Status.UNAVAILABLE.withDescription("consensus did not answer in time").asRuntimeException();
+          Status.UNAVAILABLE
+              .withDescription("consensus did not answer in time")
+              .asRuntimeException();
       case InterruptedException i -> {
         Thread.currentThread().interrupt();
         yield Status.CANCELLED.withDescription("interrupted").asRuntimeException();
       }
       case io.etcd.jetcd.common.exception.EtcdException x ->
-          Status.UNAVAILABLE.withDescription("consensus unavailable: " + x.getMessage()).asRuntimeException();
+          Status.UNAVAILABLE
+              .withDescription("consensus unavailable: " + x.getMessage())
+              .asRuntimeException();
       default -> Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException();
     };
   }

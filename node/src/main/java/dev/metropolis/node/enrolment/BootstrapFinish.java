@@ -44,7 +44,8 @@ public final class BootstrapFinish {
         ClusterDirectory.newBuilder()
             .addNodes(
                 ClusterDirectory.Node.newBuilder()
-                    .setPublicKey(ByteString.copyFrom(Ed25519.rawPublicKey(data.nodeKey().getPublic())))
+                    .setPublicKey(
+                        ByteString.copyFrom(Ed25519.rawPublicKey(data.nodeKey().getPublic())))
                     .addAddresses(ClusterDirectory.Node.Address.newBuilder().setHost(address)))
             .build());
     storage.writeSealedConfiguration(
@@ -54,7 +55,8 @@ public final class BootstrapFinish {
             .setStorageSecurity(data.storageSecurity())
             .build());
     deleteTree(storage.enrolmentDir());
-    return new NodeStorage.Credentials(result.ca().certificate(), result.nodeCertificate(), data.nodeKey());
+    return new NodeStorage.Credentials(
+        result.ca().certificate(), result.nodeCertificate(), data.nodeKey());
   }
 
   private static void deleteTree(Path dir) throws IOException {

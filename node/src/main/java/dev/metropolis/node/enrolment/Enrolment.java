@@ -19,10 +19,10 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 
 /**
- * Decides how this node becomes part of a cluster, once per boot: rejoin from its persisted
- * state if it was enrolled before, otherwise follow its node parameters (bootstrap a new
- * cluster). It never bootstraps twice: the sealed configuration, written last, marks an
- * enrolled node, and everything before it is reused when a bootstrap is retried.
+ * Decides how this node becomes part of a cluster, once per boot: rejoin from its persisted state
+ * if it was enrolled before, otherwise follow its node parameters (bootstrap a new cluster). It
+ * never bootstraps twice: the sealed configuration, written last, marks an enrolled node, and
+ * everything before it is reused when a bootstrap is retried.
  */
 public final class Enrolment implements SupervisedRunnable {
   public static final String DONE_MESSAGE = "Cluster enrolment done.";
@@ -46,8 +46,8 @@ public final class Enrolment implements SupervisedRunnable {
     NodeParameters params =
         storage
             .parameters()
-            .orElseThrow(
-                () -> new IllegalStateException("no node parameters at " + storage.parametersFile()));
+            .orElseThrow(() ->
+                new IllegalStateException("no node parameters at " + storage.parametersFile()));
     switch (params.getClusterCase()) {
       case CLUSTER_BOOTSTRAP -> bootstrap(ctx, log, params.getClusterBootstrap());
       case CLUSTER_REGISTER ->
@@ -70,12 +70,11 @@ public final class Enrolment implements SupervisedRunnable {
     var creds =
         storage
             .credentials()
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "node was enrolled (sealed configuration present) but its credentials are"
-                            + " missing from "
-                            + storage.credentialsDir()));
+            .orElseThrow(() ->
+                new IllegalStateException(
+                    "node was enrolled (sealed configuration present) but its credentials are"
+                        + " missing from "
+                        + storage.credentialsDir()));
     log.info("Joining the cluster as %s.", NodeId.of(creds.key().getPublic()));
     state.set(new EnrolmentState.Member(creds));
     log.info("Joined the cluster.");
@@ -84,14 +83,15 @@ public final class Enrolment implements SupervisedRunnable {
     ctx.signalDone();
   }
 
-  private void bootstrap(
-      Context ctx, Logger log, NodeParameters.ClusterBootstrap params) throws Exception {
+  private void bootstrap(Context ctx, Logger log, NodeParameters.ClusterBootstrap params)
+      throws Exception {
     byte[] owner = params.getOwnerPublicKey().toByteArray();
     if (owner.length != Ed25519.KEY_SIZE) {
       throw new IllegalArgumentException(
           "cluster_bootstrap.owner_public_key: must be 32 bytes, got " + owner.length);
     }
-    ClusterConfiguration config = ClusterConfigs.withDefaults(params.getInitialClusterConfiguration());
+    ClusterConfiguration config =
+        ClusterConfigs.withDefaults(params.getInitialClusterConfiguration());
     ClusterConfigs.validate(config);
     var tpm = StoragePolicy.tpmUsage(config.getTpmMode(), storage.platform().hasTpm());
     var security = StoragePolicy.choose(config.getStorageSecurityPolicy(), false);
@@ -103,10 +103,13 @@ public final class Enrolment implements SupervisedRunnable {
     }
     KeyPair joinKey = loadOrCreateJoinKey();
     ClusterPki.Ca ca = loadOrCreateBootstrapCa();
-    log.info("Bootstrapping a new cluster as node %s (domain %s).", NodeId.of(nodeKey.getPublic()), config.getClusterDomain());
+    log.info(
+        "Bootstrapping a new cluster as node %s (domain %s).",
+        NodeId.of(nodeKey.getPublic()), config.getClusterDomain());
     state.set(
         new EnrolmentState.Bootstrapping(
-            new BootstrapData(nodeKey, joinKey, owner, config, params.getLabels(), tpm, security, ca)));
+            new BootstrapData(
+                nodeKey, joinKey, owner, config, params.getLabels(), tpm, security, ca)));
     // The control plane starts etcd, writes the founding records and persists our credentials.
     var w = state.watch();
     try {
@@ -139,7 +142,8 @@ public final class Enrolment implements SupervisedRunnable {
     Path key = storage.enrolmentDir().resolve("ca-key.pem");
     if (Files.exists(cert) && Files.exists(key)) {
       return new ClusterPki.Ca(
-          Pem.decodeCertificate(Files.readString(cert)), Pem.decodePrivateKey(Files.readString(key)));
+          Pem.decodeCertificate(Files.readString(cert)),
+          Pem.decodePrivateKey(Files.readString(key)));
     }
     ClusterPki.Ca ca = ClusterPki.newCa();
     NodeStorage.writeAtomic(key, Pem.encodePrivateKey(ca.key()).getBytes(), true);

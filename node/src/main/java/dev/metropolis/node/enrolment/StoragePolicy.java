@@ -22,9 +22,13 @@ public final class StoragePolicy {
         yield NodeTPMUsage.NODE_TPM_USAGE_PRESENT_AND_USED;
       }
       case TPM_MODE_BEST_EFFORT ->
-          haveTpm ? NodeTPMUsage.NODE_TPM_USAGE_PRESENT_AND_USED : NodeTPMUsage.NODE_TPM_USAGE_NOT_PRESENT;
+          haveTpm
+              ? NodeTPMUsage.NODE_TPM_USAGE_PRESENT_AND_USED
+              : NodeTPMUsage.NODE_TPM_USAGE_NOT_PRESENT;
       case TPM_MODE_DISABLED ->
-          haveTpm ? NodeTPMUsage.NODE_TPM_USAGE_PRESENT_BUT_UNUSED : NodeTPMUsage.NODE_TPM_USAGE_NOT_PRESENT;
+          haveTpm
+              ? NodeTPMUsage.NODE_TPM_USAGE_PRESENT_BUT_UNUSED
+              : NodeTPMUsage.NODE_TPM_USAGE_NOT_PRESENT;
       default -> throw new IllegalArgumentException("invalid tpm_mode " + mode);
     };
   }
@@ -32,10 +36,13 @@ public final class StoragePolicy {
   /** What the policy recommends for a node's data partition. */
   public static NodeStorageSecurity recommended(StorageSecurityPolicy p) {
     return switch (p) {
-      case STORAGE_SECURITY_POLICY_PERMISSIVE, STORAGE_SECURITY_POLICY_NEEDS_ENCRYPTION_AND_AUTHENTICATION ->
+      case STORAGE_SECURITY_POLICY_PERMISSIVE,
+          STORAGE_SECURITY_POLICY_NEEDS_ENCRYPTION_AND_AUTHENTICATION ->
           NodeStorageSecurity.NODE_STORAGE_SECURITY_AUTHENTICATED_ENCRYPTED;
-      case STORAGE_SECURITY_POLICY_NEEDS_ENCRYPTION -> NodeStorageSecurity.NODE_STORAGE_SECURITY_ENCRYPTED;
-      case STORAGE_SECURITY_POLICY_NEEDS_INSECURE -> NodeStorageSecurity.NODE_STORAGE_SECURITY_INSECURE;
+      case STORAGE_SECURITY_POLICY_NEEDS_ENCRYPTION ->
+          NodeStorageSecurity.NODE_STORAGE_SECURITY_ENCRYPTED;
+      case STORAGE_SECURITY_POLICY_NEEDS_INSECURE ->
+          NodeStorageSecurity.NODE_STORAGE_SECURITY_INSECURE;
       default -> throw new IllegalArgumentException("invalid storage_security_policy " + p);
     };
   }
@@ -43,13 +50,15 @@ public final class StoragePolicy {
   /** Whether a node's chosen storage security satisfies the policy. */
   public static boolean allows(StorageSecurityPolicy p, NodeStorageSecurity s) {
     return switch (p) {
-      case STORAGE_SECURITY_POLICY_PERMISSIVE -> s != NodeStorageSecurity.NODE_STORAGE_SECURITY_INVALID;
+      case STORAGE_SECURITY_POLICY_PERMISSIVE ->
+          s != NodeStorageSecurity.NODE_STORAGE_SECURITY_INVALID;
       case STORAGE_SECURITY_POLICY_NEEDS_ENCRYPTION ->
           s == NodeStorageSecurity.NODE_STORAGE_SECURITY_ENCRYPTED
               || s == NodeStorageSecurity.NODE_STORAGE_SECURITY_AUTHENTICATED_ENCRYPTED;
       case STORAGE_SECURITY_POLICY_NEEDS_ENCRYPTION_AND_AUTHENTICATION ->
           s == NodeStorageSecurity.NODE_STORAGE_SECURITY_AUTHENTICATED_ENCRYPTED;
-      case STORAGE_SECURITY_POLICY_NEEDS_INSECURE -> s == NodeStorageSecurity.NODE_STORAGE_SECURITY_INSECURE;
+      case STORAGE_SECURITY_POLICY_NEEDS_INSECURE ->
+          s == NodeStorageSecurity.NODE_STORAGE_SECURITY_INSECURE;
       default -> false;
     };
   }

@@ -8,8 +8,8 @@ import java.util.stream.Stream;
 
 /**
  * A node running as an ordinary process: its ESP and data partition are directories under one
- * per-node state directory; helper binaries come from the host's Debian packages. There is no
- * TPM (yet), so the sealed configuration is stored unsealed, as on a TPM-less machine.
+ * per-node state directory; helper binaries come from the host's Debian packages. There is no TPM
+ * (yet), so the sealed configuration is stored unsealed, as on a TPM-less machine.
  */
 public final class HostedPlatform implements Platform {
   private final Path stateDir;
@@ -33,7 +33,9 @@ public final class HostedPlatform implements Platform {
     Files.createDirectories(p.dataDir());
     if (Files.exists(p.ephemeralDir())) {
       try (Stream<Path> s = Files.walk(p.ephemeralDir())) {
-        s.sorted(Comparator.reverseOrder()).filter(x -> !x.equals(p.ephemeralDir())).forEach(HostedPlatform::delete);
+        s.sorted(Comparator.reverseOrder())
+            .filter(x -> !x.equals(p.ephemeralDir()))
+            .forEach(HostedPlatform::delete);
       }
     }
     Files.createDirectories(p.ephemeralDir());

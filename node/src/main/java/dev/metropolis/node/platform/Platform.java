@@ -3,9 +3,9 @@ package dev.metropolis.node.platform;
 import java.nio.file.Path;
 
 /**
- * The few things that differ between running as the OS of a machine and running hosted as a
- * process on a development machine. Everything above this seam (enrolment, roles, curator,
- * consensus) is the same code in both modes.
+ * The few things that differ between running as the OS of a machine and running hosted as a process
+ * on a development machine. Everything above this seam (enrolment, roles, curator, consensus) is
+ * the same code in both modes.
  */
 public interface Platform {
   /** Stands in for the EFI system partition: parameters, sealed configuration, directory. */

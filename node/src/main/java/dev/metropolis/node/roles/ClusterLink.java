@@ -17,7 +17,11 @@ final class ClusterLink {
   private final Value<EnrolmentState> enrolment;
   private final Value<String> address;
 
-  ClusterLink(NodeConfig config, NodeStorage storage, Value<EnrolmentState> enrolment, Value<String> address) {
+  ClusterLink(
+      NodeConfig config,
+      NodeStorage storage,
+      Value<EnrolmentState> enrolment,
+      Value<String> address) {
     this.config = config;
     this.storage = storage;
     this.enrolment = enrolment;

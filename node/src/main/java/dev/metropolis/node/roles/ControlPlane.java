@@ -23,9 +23,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs this node's share of the cluster control plane when it should: the etcd member
- * ({@code consensus}) and the curator beside it, in one group so they fail and restart together.
- * A bootstrapping node starts a new one-member etcd; an enrolled node starts etcd from its
+ * Runs this node's share of the cluster control plane when it should: the etcd member ({@code
+ * consensus}) and the curator beside it, in one group so they fail and restart together. A
+ * bootstrapping node starts a new one-member etcd; an enrolled node starts etcd from its
  * ConsensusMember role (from the roles it last saw, so it can start before any curator answers).
  */
 public final class ControlPlane implements SupervisedRunnable {
@@ -65,14 +65,25 @@ public final class ControlPlane implements SupervisedRunnable {
                 data.nodeKey().getPublic(),
                 id,
                 addresses(addr));
-        etcd = etcdConfig(id, data.ca().certificate(), peer, data.nodeKey().getPrivate(), addr, Map.of(), true);
+        etcd =
+            etcdConfig(
+                id,
+                data.ca().certificate(),
+                peer,
+                data.nodeKey().getPrivate(),
+                addr,
+                Map.of(),
+                true);
         roles =
             NodeRoles.newBuilder()
                 .setConsensusMember(
                     NodeRoles.ConsensusMember.newBuilder()
                         .setCaCertificate(ByteString.copyFrom(data.ca().certificate().getEncoded()))
                         .setPeerCertificate(ByteString.copyFrom(peer.getEncoded()))
-                        .addPeers(NodeRoles.ConsensusMember.Peer.newBuilder().setName(id).setUrl(etcd.peerUrl())))
+                        .addPeers(
+                            NodeRoles.ConsensusMember.Peer.newBuilder()
+                                .setName(id)
+                                .setUrl(etcd.peerUrl())))
                 .setKubernetesController(NodeRoles.KubernetesController.getDefaultInstance())
                 .build();
       }
@@ -99,7 +110,8 @@ public final class ControlPlane implements SupervisedRunnable {
                 creds.key().getPrivate(),
                 addr,
                 peers,
-                !Files.exists(storage.etcdDataDir()) && peers.keySet().equals(java.util.Set.of(id)));
+                !Files.exists(storage.etcdDataDir())
+                    && peers.keySet().equals(java.util.Set.of(id)));
       }
     }
     Value<Client> client = new MemoryValue<>();
@@ -136,8 +148,18 @@ public final class ControlPlane implements SupervisedRunnable {
     Map<String, String> initial = new LinkedHashMap<>(peers);
     initial.put(id, cfg.peerUrl());
     return new EtcdConfig(
-        cfg.name(), cfg.dataDir(), cfg.runtimeDir(), cfg.peerHost(), cfg.peerPort(), cfg.clientHost(),
-        cfg.clientPort(), cfg.ca(), cfg.certificate(), cfg.key(), Map.copyOf(initial), newCluster);
+        cfg.name(),
+        cfg.dataDir(),
+        cfg.runtimeDir(),
+        cfg.peerHost(),
+        cfg.peerPort(),
+        cfg.clientHost(),
+        cfg.clientPort(),
+        cfg.ca(),
+        cfg.certificate(),
+        cfg.key(),
+        Map.copyOf(initial),
+        newCluster);
   }
 
   private List<InetAddress> addresses(String addr) throws java.net.UnknownHostException {

@@ -2,8 +2,8 @@ package dev.metropolis.node.roles;
 
 import dev.metropolis.api.curator.CuratorLocalGrpc;
 import dev.metropolis.api.curator.GetCurrentLeaderRequest;
-import dev.metropolis.node.rpc.RpcChannelBuilder;
 import dev.metropolis.node.storage.NodeStorage;
+import dev.metropolis.rpc.RpcChannelBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;

@@ -10,12 +10,12 @@ import dev.metropolis.node.curator.LeaderState;
 import dev.metropolis.node.curator.ManagementService;
 import dev.metropolis.node.enrolment.BootstrapFinish;
 import dev.metropolis.node.enrolment.EnrolmentState;
-import dev.metropolis.node.rpc.ServerSecurity;
 import dev.metropolis.node.storage.NodeStorage;
 import dev.metropolis.osbase.event.Value;
 import dev.metropolis.osbase.pki.NodeId;
 import dev.metropolis.osbase.supervisor.Context;
 import dev.metropolis.osbase.supervisor.SupervisedRunnable;
+import dev.metropolis.rpc.ServerSecurity;
 import io.etcd.jetcd.Client;
 import io.grpc.Server;
 import java.net.InetSocketAddress;
@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The curator beside this node's etcd member: finishes a pending bootstrap, then serves the
- * curator APIs ({@code listener}) and takes part in leader election ({@code election}).
- * Publishes whether a local curator runs, for the node's status.
+ * The curator beside this node's etcd member: finishes a pending bootstrap, then serves the curator
+ * APIs ({@code listener}) and takes part in leader election ({@code election}). Publishes whether a
+ * local curator runs, for the node's status.
  */
 public final class CuratorRunnable implements SupervisedRunnable {
   /** Makes the curator runnable for one control plane start. */
@@ -93,7 +93,9 @@ public final class CuratorRunnable implements SupervisedRunnable {
                   .executor(Executors.newVirtualThreadPerTaskExecutor())
                   .permitKeepAliveTime(1, TimeUnit.SECONDS)
                   .permitKeepAliveWithoutCalls(true)
-                  .addService(new CuratorLocalService(client, leader, id, currentAddress::get, config.curatorPort()))
+                  .addService(
+                      new CuratorLocalService(
+                          client, leader, id, currentAddress::get, config.curatorPort()))
                   .addService(new ManagementService(leader))
                   .addService(new AaaService(leader))
                   .addService(new CuratorService(leader, Clock.systemUTC()))

@@ -11,8 +11,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Heartbeats to the leader every 5 s on one long-lived stream (the leader times a node out after
- * 10 s). Any error or a reply that does not come within the timeout fails the runnable, which
+ * Heartbeats to the leader every 5 s on one long-lived stream (the leader times a node out after 10
+ * s). Any error or a reply that does not come within the timeout fails the runnable, which
  * reconnects, possibly to a new leader.
  */
 final class Heartbeat implements SupervisedRunnable {
@@ -53,7 +53,8 @@ final class Heartbeat implements SupervisedRunnable {
         requests.onNext(HeartbeatUpdateRequest.getDefaultInstance());
         Object reply = replies.poll(NodeHealth.HEARTBEAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (reply == null) {
-          throw new IllegalStateException("no heartbeat reply within " + NodeHealth.HEARTBEAT_TIMEOUT);
+          throw new IllegalStateException(
+              "no heartbeat reply within " + NodeHealth.HEARTBEAT_TIMEOUT);
         }
         if (reply instanceof Throwable t) {
           throw new IllegalStateException("heartbeat stream failed: " + t.getMessage(), t);

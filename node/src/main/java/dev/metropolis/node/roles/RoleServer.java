@@ -10,8 +10,8 @@ import dev.metropolis.osbase.supervisor.SupervisedRunnable;
 
 /**
  * Everything a node runs because of its membership and roles: the control plane (for consensus
- * members), the status push and the heartbeat. Each is its own runnable, so one crash-looping
- * does not take the others down.
+ * members), the status push and the heartbeat. Each is its own runnable, so one crash-looping does
+ * not take the others down.
  */
 public final class RoleServer implements SupervisedRunnable {
   private final NodeConfig config;
@@ -20,7 +20,10 @@ public final class RoleServer implements SupervisedRunnable {
   private final Value<String> address;
 
   public RoleServer(
-      NodeConfig config, NodeStorage storage, Value<EnrolmentState> enrolment, Value<String> address) {
+      NodeConfig config,
+      NodeStorage storage,
+      Value<EnrolmentState> enrolment,
+      Value<String> address) {
     this.config = config;
     this.storage = storage;
     this.enrolment = enrolment;
@@ -39,7 +42,8 @@ public final class RoleServer implements SupervisedRunnable {
             enrolment,
             address,
             (etcd, state, roles) ->
-                new CuratorRunnable(config, storage, etcd, state, roles, enrolment, address, localCurator)));
+                new CuratorRunnable(
+                    config, storage, etcd, state, roles, enrolment, address, localCurator)));
     ctx.run("statuspush", new StatusPush(link, config, storage.platform(), localCurator));
     ctx.run("heartbeat", new Heartbeat(link));
     ctx.signalHealthy();

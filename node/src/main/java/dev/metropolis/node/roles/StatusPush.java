@@ -14,9 +14,9 @@ import dev.metropolis.osbase.supervisor.SupervisedRunnable;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Tells the cluster this node's status (address, version, boot ID, whether it runs a curator)
- * when it starts and whenever the local curator starts or stops. A failed RPC fails the
- * runnable, which reconnects after backoff.
+ * Tells the cluster this node's status (address, version, boot ID, whether it runs a curator) when
+ * it starts and whenever the local curator starts or stops. A failed RPC fails the runnable, which
+ * reconnects after backoff.
  */
 final class StatusPush implements SupervisedRunnable {
   private final ClusterLink link;
@@ -48,11 +48,16 @@ final class StatusPush implements SupervisedRunnable {
                   .setVersion(Versions.current())
                   .setBootId(ByteString.copyFrom(platform.bootId()));
           if (running) {
-            status.setRunningCurator(NodeStatus.RunningCurator.newBuilder().setPort(config.curatorPort()));
+            status.setRunningCurator(
+                NodeStatus.RunningCurator.newBuilder().setPort(config.curatorPort()));
           }
           stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-              .updateNodeStatus(UpdateNodeStatusRequest.newBuilder().setNodeId(id).setStatus(status).build());
-          ctx.logger().info("Status pushed (address %s, curator %s).", link.address(), running ? "running" : "not running");
+              .updateNodeStatus(
+                  UpdateNodeStatusRequest.newBuilder().setNodeId(id).setStatus(status).build());
+          ctx.logger()
+              .info(
+                  "Status pushed (address %s, curator %s).",
+                  link.address(), running ? "running" : "not running");
           if (ctx.state() == dev.metropolis.osbase.supervisor.RunnableState.NEW) {
             ctx.signalHealthy();
           }

@@ -21,9 +21,9 @@ import java.util.Optional;
 
 /**
  * The node's persistent state, laid out as on a machine: ESP files (parameters, sealed
- * configuration, cluster directory) and data-partition files (credentials, last known roles,
- * etcd). Every write is atomic (write a temporary file, fsync, rename), so a crash never leaves
- * a half-written file behind.
+ * configuration, cluster directory) and data-partition files (credentials, last known roles, etcd).
+ * Every write is atomic (write a temporary file, fsync, rename), so a crash never leaves a
+ * half-written file behind.
  */
 public final class NodeStorage {
   private final Platform platform;
@@ -105,12 +105,15 @@ public final class NodeStorage {
     }
     return Optional.of(
         new Credentials(
-            Pem.decodeCertificate(Files.readString(ca)), Pem.decodeCertificate(Files.readString(cert)), key.get()));
+            Pem.decodeCertificate(Files.readString(ca)),
+            Pem.decodeCertificate(Files.readString(cert)),
+            key.get()));
   }
 
   public void writeCredentials(X509Certificate ca, X509Certificate cert) throws IOException {
     writeAtomic(credentialsDir().resolve("ca.pem"), Pem.encodeCertificate(ca).getBytes(), false);
-    writeAtomic(credentialsDir().resolve("cert.pem"), Pem.encodeCertificate(cert).getBytes(), false);
+    writeAtomic(
+        credentialsDir().resolve("cert.pem"), Pem.encodeCertificate(cert).getBytes(), false);
   }
 
   /** Temporary state of an unfinished enrolment (e.g. the join key before it is sealed). */
@@ -154,7 +157,8 @@ public final class NodeStorage {
     Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
     if (secret) {
-      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
     try (var ch =
         java.nio.channels.FileChannel.open(

@@ -1,9 +1,9 @@
-package dev.metropolis.node.rpc;
+package dev.metropolis.rpc;
 
 import com.google.protobuf.ByteString;
-import dev.metropolis.node.rpc.testproto.AuthzTestGrpc;
-import dev.metropolis.node.rpc.testproto.Ping;
-import dev.metropolis.node.rpc.testproto.Pong;
+import dev.metropolis.rpc.testproto.AuthzTestGrpc;
+import dev.metropolis.rpc.testproto.Ping;
+import dev.metropolis.rpc.testproto.Pong;
 import io.grpc.stub.StreamObserver;
 
 /** Answers every method with what it saw of the caller. */

@@ -1,4 +1,4 @@
-package dev.metropolis.node.rpc;
+package dev.metropolis.rpc;
 
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;

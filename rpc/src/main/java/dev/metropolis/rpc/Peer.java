@@ -1,4 +1,4 @@
-package dev.metropolis.node.rpc;
+package dev.metropolis.rpc;
 
 import java.util.Arrays;
 import java.util.HexFormat;

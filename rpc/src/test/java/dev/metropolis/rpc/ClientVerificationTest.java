@@ -1,13 +1,13 @@
-package dev.metropolis.node.rpc;
+package dev.metropolis.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.metropolis.node.rpc.testproto.AuthzTestGrpc;
-import dev.metropolis.node.rpc.testproto.Ping;
-import dev.metropolis.node.rpc.testproto.Pong;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.NodeId;
+import dev.metropolis.rpc.testproto.AuthzTestGrpc;
+import dev.metropolis.rpc.testproto.Ping;
+import dev.metropolis.rpc.testproto.Pong;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;

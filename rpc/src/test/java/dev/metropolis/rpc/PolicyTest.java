@@ -1,4 +1,4 @@
-package dev.metropolis.node.rpc;
+package dev.metropolis.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,7 @@ import com.google.protobuf.DescriptorProtos.MethodOptions;
 import dev.metropolis.api.ext.Authorization;
 import dev.metropolis.api.ext.AuthorizationPolicy;
 import dev.metropolis.api.ext.Permission;
-import dev.metropolis.node.rpc.testproto.AuthzTestGrpc;
+import dev.metropolis.rpc.testproto.AuthzTestGrpc;
 import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;

@@ -1,4 +1,4 @@
-package dev.metropolis.node.rpc;
+package dev.metropolis.rpc;
 
 import java.io.DataInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.metropolis.node.rpc;
+package dev.metropolis.rpc;
 
 import dev.metropolis.osbase.pki.CertificateTemplates;
 import dev.metropolis.osbase.pki.NodeId;

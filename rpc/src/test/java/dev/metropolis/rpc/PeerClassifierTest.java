@@ -1,4 +1,4 @@
-package dev.metropolis.node.rpc;
+package dev.metropolis.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
