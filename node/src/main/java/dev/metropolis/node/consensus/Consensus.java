@@ -5,19 +5,22 @@ import dev.metropolis.osbase.supervisor.Context;
 import dev.metropolis.osbase.supervisor.ProcessRunnable;
 import dev.metropolis.osbase.supervisor.SupervisedRunnable;
 import io.etcd.jetcd.Client;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * This node's etcd member: the etcd process ({@code <dn>.etcd}, its output in the log tree) and a
- * client to it, published once etcd answers. Both run in one group: if etcd dies, the client is
- * torn down with it and both restart together; users of the published client see a new one.
+ * This node's etcd member, as two runnables meant to run in one supervisor group together with
+ * everything that uses etcd: {@link #process()} (the etcd process, its output in the log tree at
+ * its own DN) and {@link #client()} (waits until etcd answers, then publishes a client). If etcd
+ * dies, the group's members are cancelled and restarted together, so no user keeps a client of a
+ * dead etcd.
  */
-public final class Consensus implements SupervisedRunnable {
+public final class Consensus {
   /** How long a started etcd may take to answer before it is considered failed. */
   static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -29,20 +32,25 @@ public final class Consensus implements SupervisedRunnable {
     this.client = client;
   }
 
-  @Override
-  public void run(Context ctx) throws Exception {
+  /** The etcd process; credential files are (re)written at every start. */
+  public SupervisedRunnable process() {
+    return ctx -> {
+      ProcessRunnable.of(new ProcessBuilder(Etcd.command(config, prepare(ctx)))).run(ctx);
+    };
+  }
+
+  private java.util.List<java.nio.file.Path> prepare(Context ctx) throws IOException {
     Files.createDirectories(config.dataDir().getParent());
-    var credentials = Etcd.writeCredentials(config);
     ctx.logger()
         .info(
             "Starting etcd member %s (peer %s, %s cluster).",
             config.name(), config.peerUrl(), config.newCluster() ? "new" : "existing");
-    Map<String, SupervisedRunnable> group = new LinkedHashMap<>();
-    group.put("etcd", ProcessRunnable.of(new ProcessBuilder(Etcd.command(config, credentials))));
-    group.put("client", this::publishClient);
-    ctx.runGroup(group);
-    ctx.signalHealthy();
-    ctx.awaitCancel();
+    return Etcd.writeCredentials(config);
+  }
+
+  /** Publishes a client once the local member answers; closes it when cancelled. */
+  public SupervisedRunnable client() {
+    return this::publishClient;
   }
 
   private void publishClient(Context ctx) throws Exception {
@@ -54,8 +62,7 @@ public final class Consensus implements SupervisedRunnable {
         try {
           c.getMaintenanceClient().statusMember(config.clientUrl()).get(2, TimeUnit.SECONDS);
           break;
-        } catch (java.util.concurrent.ExecutionException
-            | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
           if (Instant.now().isAfter(deadline)) {
             throw new IllegalStateException("etcd did not answer within " + STARTUP_TIMEOUT, e);
           }

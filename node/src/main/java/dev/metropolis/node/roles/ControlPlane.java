@@ -114,9 +114,12 @@ public final class ControlPlane implements SupervisedRunnable {
                     && peers.keySet().equals(java.util.Set.of(id)));
       }
     }
+    // One group: when etcd dies, its client and the curator go down and come back with it.
     Value<Client> client = new MemoryValue<>();
+    Consensus consensus = new Consensus(etcd, client);
     Map<String, SupervisedRunnable> group = new LinkedHashMap<>();
-    group.put("consensus", new Consensus(etcd, client));
+    group.put("etcd", consensus.process());
+    group.put("consensus", consensus.client());
     group.put("curator", curator.create(client, state, roles));
     ctx.runGroup(group);
     ctx.signalHealthy();

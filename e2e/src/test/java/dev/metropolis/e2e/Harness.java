@@ -1,0 +1,53 @@
+package dev.metropolis.e2e;
+
+import dev.metropolis.launch.LocalCluster;
+import dev.metropolis.launch.NodeParametersFiles;
+import dev.metropolis.osbase.pki.Ed25519;
+import dev.metropolis.osbase.pki.Pem;
+import dev.metropolis.rpc.RpcChannelBuilder;
+import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+
+/** Paths and credentials shared by the end-to-end suites. */
+final class Harness {
+  private Harness() {}
+
+  static Path root() {
+    return Path.of(System.getProperty("metropolis.root", "..")).toAbsolutePath().normalize();
+  }
+
+  static Path nodeJar() {
+    return root().resolve("node/target/metropolis-node.jar");
+  }
+
+  static Path metroctlJar() {
+    return root().resolve("metroctl/target/metroctl.jar");
+  }
+
+  static LocalCluster oneNode() throws Exception {
+    return LocalCluster.bootstrap(nodeJar(), NodeParametersFiles.testConfiguration("cluster.test"));
+  }
+
+  /** Node {@code i}'s own credentials, read from its state directory. */
+  record NodeCredentials(X509Certificate ca, X509Certificate cert, KeyPair key) {}
+
+  static NodeCredentials nodeCredentials(LocalCluster c, int i) throws Exception {
+    Path dir = c.node(i).spec().stateDir().resolve("data/node/credentials");
+    var key = Pem.decodePrivateKey(Files.readString(dir.resolve("cert-key.pem")));
+    return new NodeCredentials(
+        Pem.decodeCertificate(Files.readString(dir.resolve("ca.pem"))),
+        Pem.decodeCertificate(Files.readString(dir.resolve("cert.pem"))),
+        new KeyPair(Ed25519.publicKeyOf(key), key));
+  }
+
+  static ManagedChannel nodeChannel(LocalCluster c, int i) throws Exception {
+    NodeCredentials n = nodeCredentials(c, i);
+    return RpcChannelBuilder.forAddress(c.address(i), 7835)
+        .clusterCredentials(n.cert(), n.key().getPrivate())
+        .verifyNode(c.ca())
+        .build();
+  }
+}
