@@ -49,6 +49,19 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts node 0, bootstrapping a cluster with {@code config}, and waits until it serves. */
   public static LocalCluster bootstrap(Path nodeJar, ClusterConfiguration config) throws Exception {
+    LocalCluster c = prepare(nodeJar, config);
+    try {
+      c.node(0).start();
+      c.awaitCurator(0, Duration.ofSeconds(60));
+      return c;
+    } catch (Exception e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** Prepares node 0 to bootstrap a cluster with {@code config}, without starting it. */
+  public static LocalCluster prepare(Path nodeJar, ClusterConfiguration config) throws Exception {
     if (!Files.exists(nodeJar)) {
       throw new IllegalStateException("node jar " + nodeJar + " not built");
     }
@@ -63,8 +76,6 @@ public final class LocalCluster implements AutoCloseable {
               NodeLabels.newBuilder()
                   .addPairs(NodeLabels.Pair.newBuilder().setKey("test-node-number").setValue("0"))
                   .build()));
-      n0.start();
-      c.awaitCurator(0, Duration.ofSeconds(60));
       return c;
     } catch (Exception e) {
       c.close();

@@ -35,17 +35,20 @@ public final class Consensus {
   /** The etcd process; credential files are (re)written at every start. */
   public SupervisedRunnable process() {
     return ctx -> {
-      ProcessRunnable.of(new ProcessBuilder(Etcd.command(config, prepare(ctx)))).run(ctx);
+      ProcessRunnable.of(new ProcessBuilder(Etcd.command(config, prepare()))).run(ctx);
     };
   }
 
-  private java.util.List<java.nio.file.Path> prepare(Context ctx) throws IOException {
+  private java.util.List<java.nio.file.Path> prepare() throws IOException {
     Files.createDirectories(config.dataDir().getParent());
-    ctx.logger()
-        .info(
-            "Starting etcd member %s (peer %s, %s cluster).",
-            config.name(), config.peerUrl(), config.newCluster() ? "new" : "existing");
     return Etcd.writeCredentials(config);
+  }
+
+  /** One line describing the member, for the log of whoever starts it. */
+  public String describe() {
+    return String.format(
+        "etcd member %s (peer %s, %s cluster)",
+        config.name(), config.peerUrl(), config.newCluster() ? "new" : "existing");
   }
 
   /** Publishes a client once the local member answers; closes it when cancelled. */

@@ -117,6 +117,8 @@ public final class ControlPlane implements SupervisedRunnable {
     // One group: when etcd dies, its client and the curator go down and come back with it.
     Value<Client> client = new MemoryValue<>();
     Consensus consensus = new Consensus(etcd, client);
+    // Logged here: the etcd DN itself is shown on the console only at WARNING and above.
+    ctx.logger().info("Starting %s.", consensus.describe());
     Map<String, SupervisedRunnable> group = new LinkedHashMap<>();
     group.put("etcd", consensus.process());
     group.put("consensus", consensus.client());
