@@ -39,7 +39,7 @@ public final class NodeRoot implements SupervisedRunnable {
           c.signalHealthy();
           c.awaitCancel();
         });
-    ctx.run("enrolment", new Enrolment(storage, enrolment));
+    ctx.run("enrolment", new Enrolment(storage, enrolment, config.curatorPort()));
     ctx.run("role", new RoleServer(config, storage, enrolment, address));
     ctx.signalHealthy();
     ctx.awaitCancel();

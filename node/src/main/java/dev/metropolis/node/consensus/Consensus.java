@@ -51,7 +51,10 @@ public final class Consensus {
         config.name(), config.peerUrl(), config.newCluster() ? "new" : "existing");
   }
 
-  /** Publishes a client once the local member answers; closes it when cancelled. */
+  /**
+   * Publishes a client once the local member answers as a full (voting) member; closes it when
+   * cancelled.
+   */
   public SupervisedRunnable client() {
     return this::publishClient;
   }
@@ -60,11 +63,21 @@ public final class Consensus {
     Client c = Etcd.client(config);
     try {
       Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
+      int polls = 0;
       while (true) {
         ctx.checkCancelled();
         try {
-          c.getMaintenanceClient().statusMember(config.clientUrl()).get(2, TimeUnit.SECONDS);
-          break;
+          var status =
+              c.getMaintenanceClient().statusMember(config.clientUrl()).get(2, TimeUnit.SECONDS);
+          if (!status.isLearner()) {
+            break;
+          }
+          // A learner cannot serve the curator; it is promoted once it has caught up.
+          if (polls++ % 10 == 0) {
+            ctx.logger().info("Still a learner, waiting to be promoted...");
+          }
+          deadline = Instant.now().plus(STARTUP_TIMEOUT);
+          Thread.sleep(1000);
         } catch (ExecutionException | TimeoutException e) {
           if (Instant.now().isAfter(deadline)) {
             throw new IllegalStateException("etcd did not answer within " + STARTUP_TIMEOUT, e);

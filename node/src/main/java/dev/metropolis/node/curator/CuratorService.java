@@ -268,6 +268,7 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
   private static dev.metropolis.api.curator.Node toWatched(dev.metropolis.api.storage.Node n) {
     return dev.metropolis.api.curator.Node.newBuilder()
         .setId(n.getId())
+        .setPubkey(n.getPublicKey())
         .setRoles(n.getRoles())
         .setStatus(n.getStatus())
         .setClusternet(n.getClusternet())

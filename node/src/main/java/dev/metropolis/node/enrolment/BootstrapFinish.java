@@ -8,11 +8,6 @@ import dev.metropolis.node.curator.Bootstrap;
 import dev.metropolis.node.storage.NodeStorage;
 import dev.metropolis.osbase.pki.Ed25519;
 import io.etcd.jetcd.KV;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The last steps of a bootstrap, run by the control plane once its new etcd is up: the founding
@@ -54,19 +49,8 @@ public final class BootstrapFinish {
             .setClusterCa(ByteString.copyFrom(result.ca().certificate().getEncoded()))
             .setStorageSecurity(data.storageSecurity())
             .build());
-    deleteTree(storage.enrolmentDir());
+    Keys.forgetEnrolment(storage);
     return new NodeStorage.Credentials(
         result.ca().certificate(), result.nodeCertificate(), data.nodeKey());
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -29,10 +29,12 @@ public final class Enrolment implements SupervisedRunnable {
 
   private final NodeStorage storage;
   private final Value<EnrolmentState> state;
+  private final int curatorPort;
 
-  public Enrolment(NodeStorage storage, Value<EnrolmentState> state) {
+  public Enrolment(NodeStorage storage, Value<EnrolmentState> state, int curatorPort) {
     this.storage = storage;
     this.state = state;
+    this.curatorPort = curatorPort;
   }
 
   @Override
@@ -50,9 +52,14 @@ public final class Enrolment implements SupervisedRunnable {
                 new IllegalStateException("no node parameters at " + storage.parametersFile()));
     switch (params.getClusterCase()) {
       case CLUSTER_BOOTSTRAP -> bootstrap(ctx, log, params.getClusterBootstrap());
-      case CLUSTER_REGISTER ->
-          throw new UnsupportedOperationException(
-              "registering with an existing cluster is not supported by this build yet");
+      case CLUSTER_REGISTER -> {
+        var creds = new Register(storage, curatorPort).run(ctx, log, params.getClusterRegister());
+        state.set(new EnrolmentState.Member(creds));
+        log.info("Registered and approved: this node is UP.");
+        log.info(DONE_MESSAGE);
+        ctx.signalHealthy();
+        ctx.signalDone();
+      }
       default ->
           throw new IllegalStateException(
               "node parameters hold neither cluster_bootstrap nor cluster_register");
@@ -96,12 +103,8 @@ public final class Enrolment implements SupervisedRunnable {
     var tpm = StoragePolicy.tpmUsage(config.getTpmMode(), storage.platform().hasTpm());
     var security = StoragePolicy.choose(config.getStorageSecurityPolicy(), false);
 
-    KeyPair nodeKey = storage.nodeKey().orElse(null);
-    if (nodeKey == null) {
-      nodeKey = Ed25519.generate();
-      storage.writeNodeKey(nodeKey);
-    }
-    KeyPair joinKey = loadOrCreateJoinKey();
+    KeyPair nodeKey = Keys.nodeKey(storage);
+    KeyPair joinKey = Keys.joinKey(storage);
     ClusterPki.Ca ca = loadOrCreateBootstrapCa();
     log.info(
         "Bootstrapping a new cluster as node %s (domain %s).",
@@ -120,17 +123,6 @@ public final class Enrolment implements SupervisedRunnable {
     log.info(DONE_MESSAGE);
     ctx.signalHealthy();
     ctx.signalDone();
-  }
-
-  private KeyPair loadOrCreateJoinKey() throws IOException {
-    Path p = storage.enrolmentDir().resolve("join-key.pem");
-    if (Files.exists(p)) {
-      var priv = Pem.decodePrivateKey(Files.readString(p));
-      return new KeyPair(Ed25519.publicKeyOf(priv), priv);
-    }
-    KeyPair k = Ed25519.generate();
-    NodeStorage.writeAtomic(p, Pem.encodePrivateKey(k.getPrivate()).getBytes(), true);
-    return k;
   }
 
   /**

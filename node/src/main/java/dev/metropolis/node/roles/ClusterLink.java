@@ -1,6 +1,7 @@
 package dev.metropolis.node.roles;
 
 import dev.metropolis.node.NodeConfig;
+import dev.metropolis.node.cluster.CuratorConnection;
 import dev.metropolis.node.enrolment.EnrolmentState;
 import dev.metropolis.node.storage.NodeStorage;
 import dev.metropolis.osbase.event.Value;

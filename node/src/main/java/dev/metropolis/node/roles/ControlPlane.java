@@ -33,6 +33,7 @@ public final class ControlPlane implements SupervisedRunnable {
   private final NodeStorage storage;
   private final Value<EnrolmentState> enrolment;
   private final Value<String> address;
+  private final Value<NodeRoles> roleUpdates;
   private final CuratorRunnable.Factory curator;
 
   public ControlPlane(
@@ -40,11 +41,13 @@ public final class ControlPlane implements SupervisedRunnable {
       NodeStorage storage,
       Value<EnrolmentState> enrolment,
       Value<String> address,
+      Value<NodeRoles> roleUpdates,
       CuratorRunnable.Factory curator) {
     this.config = config;
     this.storage = storage;
     this.enrolment = enrolment;
     this.address = address;
+    this.roleUpdates = roleUpdates;
     this.curator = curator;
   }
 
@@ -88,11 +91,12 @@ public final class ControlPlane implements SupervisedRunnable {
                 .build();
       }
       case EnrolmentState.Member m -> {
-        roles = storage.lastKnownRoles().orElse(NodeRoles.getDefaultInstance());
+        roles = get(roleUpdates);
         if (!roles.hasConsensusMember()) {
           ctx.logger().info("Not a consensus member: no local control plane.");
+          forgetMembership();
           ctx.signalHealthy();
-          ctx.awaitCancel();
+          awaitRoleChange(ByteString.EMPTY);
           return;
         }
         var cm = roles.getConsensusMember();
@@ -114,6 +118,7 @@ public final class ControlPlane implements SupervisedRunnable {
                     && peers.keySet().equals(java.util.Set.of(id)));
       }
     }
+    useMembership(roles.getConsensusMember().getPeerCertificate());
     // One group: when etcd dies, its client and the curator go down and come back with it.
     Value<Client> client = new MemoryValue<>();
     Consensus consensus = new Consensus(etcd, client);
@@ -125,7 +130,57 @@ public final class ControlPlane implements SupervisedRunnable {
     group.put("curator", curator.create(client, state, roles));
     ctx.runGroup(group);
     ctx.signalHealthy();
-    ctx.awaitCancel();
+    awaitRoleChange(roles.getConsensusMember().getPeerCertificate());
+  }
+
+  /**
+   * Returns (by throwing, so the supervisor restarts this runnable) when the consensus role
+   * appears, disappears or changes membership; other role changes need no restart.
+   */
+  private void awaitRoleChange(ByteString current) throws InterruptedException {
+    var w = roleUpdates.watch();
+    try {
+      NodeRoles r = w.get(x -> !membership(x).equals(current));
+      throw new IllegalStateException(
+          "consensus role changed (now "
+              + (r.hasConsensusMember() ? "a member" : "not a member")
+              + "): restarting the control plane");
+    } finally {
+      w.close();
+    }
+  }
+
+  private static ByteString membership(NodeRoles r) {
+    return r.hasConsensusMember() ? r.getConsensusMember().getPeerCertificate() : ByteString.EMPTY;
+  }
+
+  /**
+   * Keeps etcd data only for the membership it was created for: data from an earlier membership
+   * (the role was removed and added again) would make etcd rejoin as a member that no longer
+   * exists.
+   */
+  private void useMembership(ByteString peerCertificate) throws java.io.IOException {
+    java.nio.file.Path marker = storage.etcdDataDir().resolveSibling("member.der");
+    if (Files.exists(storage.etcdDataDir())
+        && Files.exists(marker)
+        && !ByteString.copyFrom(Files.readAllBytes(marker)).equals(peerCertificate)) {
+      deleteTree(storage.etcdDataDir());
+    }
+    NodeStorage.writeAtomic(marker, peerCertificate.toByteArray(), false);
+  }
+
+  private void forgetMembership() throws java.io.IOException {
+    if (Files.exists(storage.etcdDataDir())) {
+      deleteTree(storage.etcdDataDir());
+    }
+  }
+
+  private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+    try (var s = Files.walk(dir)) {
+      for (var p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   private EtcdConfig etcdConfig(

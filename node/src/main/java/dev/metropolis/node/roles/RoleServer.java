@@ -1,5 +1,6 @@
 package dev.metropolis.node.roles;
 
+import dev.metropolis.api.common.NodeRoles;
 import dev.metropolis.node.NodeConfig;
 import dev.metropolis.node.enrolment.EnrolmentState;
 import dev.metropolis.node.storage.NodeStorage;
@@ -33,7 +34,9 @@ public final class RoleServer implements SupervisedRunnable {
   @Override
   public void run(Context ctx) throws Exception {
     Value<Boolean> localCurator = new MemoryValue<>(false);
+    Value<NodeRoles> roles = new MemoryValue<>();
     ClusterLink link = new ClusterLink(config, storage, enrolment, address);
+    ctx.run("rolefetch", new RoleFetch(link, storage, roles));
     ctx.run(
         "controlplane",
         new ControlPlane(
@@ -41,11 +44,13 @@ public final class RoleServer implements SupervisedRunnable {
             storage,
             enrolment,
             address,
-            (etcd, state, roles) ->
+            roles,
+            (etcd, state, initialRoles) ->
                 new CuratorRunnable(
-                    config, storage, etcd, state, roles, enrolment, address, localCurator)));
+                    config, storage, etcd, state, initialRoles, enrolment, address, localCurator)));
     ctx.run("statuspush", new StatusPush(link, config, storage.platform(), localCurator));
     ctx.run("heartbeat", new Heartbeat(link));
+    ctx.run("directory", new DirectoryRefresh(link, storage));
     ctx.signalHealthy();
     ctx.awaitCancel();
   }

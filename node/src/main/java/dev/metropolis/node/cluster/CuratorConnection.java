@@ -1,4 +1,4 @@
-package dev.metropolis.node.roles;
+package dev.metropolis.node.cluster;
 
 import dev.metropolis.api.curator.CuratorLocalGrpc;
 import dev.metropolis.api.curator.GetCurrentLeaderRequest;
@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
  * asks the candidates in turn who leads ({@code CuratorLocal.GetCurrentLeader}) and dials the
  * leader. Callers treat any failure on the channel as "reconnect" (their runnable restarts).
  */
-final class CuratorConnection {
+public final class CuratorConnection {
   /** A curator to ask: host and port. */
-  record Endpoint(String host, int port) {
+  public record Endpoint(String host, int port) {
     @Override
     public String toString() {
       return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
@@ -26,11 +26,18 @@ final class CuratorConnection {
 
   private CuratorConnection() {}
 
-  static ManagedChannel toLeader(List<Endpoint> candidates, NodeStorage.Credentials creds)
+  public static ManagedChannel toLeader(List<Endpoint> candidates, NodeStorage.Credentials creds)
+      throws InterruptedException {
+    return toLeader(candidates, e -> dial(e, creds));
+  }
+
+  /** The leader, found and dialled with whatever credentials {@code dialer} presents. */
+  public static ManagedChannel toLeader(
+      List<Endpoint> candidates, java.util.function.Function<Endpoint, ManagedChannel> dialer)
       throws InterruptedException {
     List<String> errors = new ArrayList<>();
     for (Endpoint e : candidates) {
-      ManagedChannel ch = dial(e, creds);
+      ManagedChannel ch = dialer.apply(e);
       try {
         var leader =
             CuratorLocalGrpc.newBlockingStub(ch)
@@ -47,7 +54,7 @@ final class CuratorConnection {
           return ch;
         }
         ch.shutdownNow();
-        return dial(target, creds);
+        return dialer.apply(target);
       } catch (StatusRuntimeException ex) {
         errors.add(e + ": " + ex.getStatus());
         ch.shutdownNow();
