@@ -1,0 +1,163 @@
+package dev.metropolis.e2e;
+
+import static dev.metropolis.launch.Eventually.testEventual;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.metropolis.api.common.NodeLabels;
+import dev.metropolis.api.common.NodeState;
+import dev.metropolis.api.curator.GetConsensusStatusResponse.EtcdMember;
+import dev.metropolis.api.management.GetClusterInfoRequest;
+import dev.metropolis.api.management.ManagementGrpc;
+import dev.metropolis.api.management.Node;
+import dev.metropolis.api.management.UpdateNodeLabelsRequest;
+import dev.metropolis.launch.LocalCluster;
+import dev.metropolis.launch.NodeParametersFiles;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three hosted nodes (reference suites ha and ha_cold, with hosted processes instead of VMs): two
+ * register and are approved, become consensus members (etcd learners, then voters), the cluster
+ * survives the death of its leader's node, and comes back after all three stop at once.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MultiNodeIT {
+  private static LocalCluster cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster =
+        LocalCluster.launch(
+            Harness.nodeJar(),
+            LocalCluster.Options.of(3, NodeParametersFiles.testConfiguration("cluster.test")));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static void allHealthy() throws Exception {
+    List<Node> nodes = cluster.nodes();
+    assertThat(nodes).hasSize(3);
+    for (Node n : nodes) {
+      assertThat(n.getState()).as(n.getId()).isEqualTo(NodeState.NODE_STATE_UP);
+      assertThat(n.getHealth()).as(n.getId()).isEqualTo(Node.Health.HEALTH_HEALTHY);
+    }
+  }
+
+  static void threeVoters() throws Exception {
+    Map<String, EtcdMember.Status> members = cluster.consensusStatus();
+    assertThat(members)
+        .containsOnlyKeys(cluster.nodeId(0), cluster.nodeId(1), cluster.nodeId(2))
+        .allSatisfy((id, st) -> assertThat(st).as(id).isEqualTo(EtcdMember.Status.STATUS_FULL));
+  }
+
+  @Test
+  @Order(1)
+  void registeredNodesAreUpHealthyAndInTheDirectory() throws Exception {
+    testEventual("Heartbeat test successful", Duration.ofSeconds(30), MultiNodeIT::allHealthy);
+    for (int i = 1; i < 3; i++) {
+      assertThat(cluster.node(i).log()).contains("Cluster enrolment done.");
+      String id = cluster.nodeId(i);
+      Node n = cluster.nodes().stream().filter(x -> x.getId().equals(id)).findFirst().orElseThrow();
+      assertThat(n.getRoles().hasConsensusMember()).isFalse();
+    }
+    testEventual(
+        "Retrieving cluster directory successful",
+        Duration.ofSeconds(30),
+        () -> {
+          var ch = cluster.curatorChannel();
+          try {
+            var info =
+                ManagementGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getClusterInfo(GetClusterInfoRequest.getDefaultInstance());
+            assertThat(info.getClusterDirectory().getNodesList())
+                .flatExtracting(d -> d.getAddressesList())
+                .extracting(a -> a.getHost())
+                .containsExactlyInAnyOrder(
+                    cluster.address(0), cluster.address(1), cluster.address(2));
+          } finally {
+            ch.shutdownNow();
+          }
+        });
+  }
+
+  @Test
+  @Order(2)
+  void consensusMembersBecomeVoters() throws Exception {
+    cluster.makeConsensusMember(1, Duration.ofSeconds(60));
+    cluster.makeConsensusMember(2, Duration.ofSeconds(60));
+    testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
+    testEventual(
+        "Every node runs a curator",
+        Duration.ofSeconds(60),
+        () ->
+            assertThat(cluster.nodes())
+                .allSatisfy(n -> {
+                  assertThat(n.getRoles().hasConsensusMember()).isTrue();
+                  assertThat(n.getStatus().hasRunningCurator()).as(n.getId()).isTrue();
+                }));
+    testEventual("Heartbeat test successful", Duration.ofSeconds(30), MultiNodeIT::allHealthy);
+  }
+
+  @Test
+  @Order(3)
+  void anotherNodeLeadsWhenTheLeadersNodeDies() throws Exception {
+    int old = cluster.leaderIndex();
+    System.out.println("Test: killing node " + old + ", the curator leader");
+    cluster.shutdownNode(old);
+    testEventual(
+        "Another curator leads and serves management writes",
+        Duration.ofSeconds(60),
+        () -> {
+          assertThat(cluster.leaderIndex()).isNotEqualTo(old);
+          var ch = cluster.curatorChannel();
+          try {
+            ManagementGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .updateNodeLabels(
+                    UpdateNodeLabelsRequest.newBuilder()
+                        .setId(cluster.nodeId(old))
+                        .addUpsert(NodeLabels.Pair.newBuilder().setKey("failover").setValue("seen"))
+                        .build());
+          } finally {
+            ch.shutdownNow();
+          }
+        });
+    cluster.startNode(old);
+    testEventual(
+        "Node " + old + " rejoin successful", Duration.ofSeconds(60), MultiNodeIT::allHealthy);
+    testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
+  }
+
+  @Test
+  @Order(4)
+  void clusterComesBackFromAColdStart() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      cluster.shutdownNode(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      cluster.startNode(i);
+    }
+    testEventual("Heartbeat test successful", Duration.ofSeconds(90), MultiNodeIT::allHealthy);
+    testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
+    String first = cluster.nodeId(0);
+    Node n =
+        cluster.nodes().stream().filter(x -> x.getId().equals(first)).findFirst().orElseThrow();
+    assertThat(n.getLabels().getPairsList())
+        .extracting(NodeLabels.Pair::getKey)
+        .contains(LocalCluster.NODE_NUMBER_LABEL);
+  }
+}
