@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.metropolis.api.common.NodeLabels;
 import dev.metropolis.api.common.NodeState;
 import dev.metropolis.api.curator.GetConsensusStatusResponse.EtcdMember;
+import dev.metropolis.api.management.DeleteNodeRequest;
 import dev.metropolis.api.management.GetClusterInfoRequest;
 import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.api.management.Node;
 import dev.metropolis.api.management.UpdateNodeLabelsRequest;
+import dev.metropolis.api.management.UpdateNodeRolesRequest;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
 import java.time.Duration;
@@ -26,7 +28,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Three hosted nodes (reference suites ha and ha_cold, with hosted processes instead of VMs): two
  * register and are approved, become consensus members (etcd learners, then voters), the cluster
- * survives the death of its leader's node, and comes back after all three stop at once.
+ * survives the death of its leader's node, comes back after all three stop at once, and the
+ * bootstrap node can leave the control plane and be deleted, the other two then surviving a cold
+ * start on their own.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiNodeIT {
@@ -48,8 +52,12 @@ class MultiNodeIT {
   }
 
   static void allHealthy() throws Exception {
+    healthy(3);
+  }
+
+  static void healthy(int count) throws Exception {
     List<Node> nodes = cluster.nodes();
-    assertThat(nodes).hasSize(3);
+    assertThat(nodes).hasSize(count);
     for (Node n : nodes) {
       assertThat(n.getState()).as(n.getId()).isEqualTo(NodeState.NODE_STATE_UP);
       assertThat(n.getHealth()).as(n.getId()).isEqualTo(Node.Health.HEALTH_HEALTHY);
@@ -159,5 +167,63 @@ class MultiNodeIT {
     assertThat(n.getLabels().getPairsList())
         .extracting(NodeLabels.Pair::getKey)
         .contains(LocalCluster.NODE_NUMBER_LABEL);
+  }
+
+  /** Calls UpdateNodeRoles on the leader (callers retry through testEventual). */
+  static void roles(int i, UpdateNodeRolesRequest.Builder req) throws Exception {
+    cluster.updateRoles(i, req);
+  }
+
+  @Test
+  @Order(5)
+  void firstNodeLeavesTheControlPlaneAndTheRestSurvivesAColdStart() throws Exception {
+    String first = cluster.nodeId(0);
+    testEventual(
+        "Remove KubernetesController role",
+        Duration.ofSeconds(30),
+        () -> roles(0, UpdateNodeRolesRequest.newBuilder().setKubernetesController(false)));
+    // Node 0 may lead: then removing its own member ends its tenure before the role write, and
+    // the retry (or the next leader's reconciliation) finishes the job.
+    testEventual(
+        "Remove ConsensusMember role",
+        Duration.ofSeconds(60),
+        () -> {
+          roles(0, UpdateNodeRolesRequest.newBuilder().setConsensusMember(false));
+          assertThat(cluster.nodes())
+              .filteredOn(n -> n.getId().equals(first))
+              .singleElement()
+              .satisfies(n -> assertThat(n.getRoles().hasConsensusMember()).isFalse());
+        });
+    testEventual(
+        "Get ConsensusStatus",
+        Duration.ofSeconds(60),
+        () ->
+            assertThat(cluster.consensusStatus())
+                .containsOnlyKeys(cluster.nodeId(1), cluster.nodeId(2))
+                .allSatisfy((id, st) -> assertThat(st).isEqualTo(EtcdMember.Status.STATUS_FULL)));
+    testEventual(
+        "Delete first node",
+        Duration.ofSeconds(30),
+        () -> {
+          var ch = cluster.curatorChannel();
+          try {
+            ManagementGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .deleteNode(
+                    DeleteNodeRequest.newBuilder()
+                        .setId(first)
+                        .setSafetyBypassNotDecommissioned(
+                            DeleteNodeRequest.SafetyBypassNotDecommissioned.getDefaultInstance())
+                        .build());
+          } finally {
+            ch.shutdownNow();
+          }
+        });
+    cluster.shutdownNode(0);
+    cluster.shutdownNode(1);
+    cluster.shutdownNode(2);
+    cluster.startNode(1);
+    cluster.startNode(2);
+    testEventual("Heartbeat test successful", Duration.ofSeconds(90), () -> healthy(2));
   }
 }
