@@ -161,6 +161,16 @@ class MultiNodeIT {
     }
     testEventual("Heartbeat test successful", Duration.ofSeconds(90), MultiNodeIT::allHealthy);
     testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
+    assertThat(cluster.nodes())
+        .allSatisfy(x -> assertThat(x.getRoles().hasConsensusMember()).as(x.getId()).isTrue());
+    // No curator answered before the etcd members formed a quorum again: each node started its
+    // etcd from the roles it had persisted.
+    for (int i = 0; i < 3; i++) {
+      String log = cluster.node(i).log();
+      assertThat(log.substring(log.lastIndexOf("starting (platform")))
+          .as("node %d after the cold start", i)
+          .contains("Starting etcd member");
+    }
     String first = cluster.nodeId(0);
     Node n =
         cluster.nodes().stream().filter(x -> x.getId().equals(first)).findFirst().orElseThrow();

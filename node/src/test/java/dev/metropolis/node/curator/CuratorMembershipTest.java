@@ -651,7 +651,94 @@ class CuratorMembershipTest {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
+  void registrationWithANewJoinKeyReplacesItWhileNew() throws Exception {
+    KeyPair k = Ed25519.generate();
+    KeyPair j1 = Ed25519.generate();
+    KeyPair j2 = Ed25519.generate();
+    String id = NodeId.of(k.getPublic());
+    call(
+        selfSigned(k),
+        curator::registerNode,
+        registration()
+            .setJoinKey(ByteString.copyFrom(Ed25519.rawPublicKey(j1.getPublic())))
+            .build());
+    // The node lost its enrolment state before it was approved and comes back with a new join key.
+    call(
+        selfSigned(k),
+        curator::registerNode,
+        registration()
+            .setJoinKey(ByteString.copyFrom(Ed25519.rawPublicKey(j2.getPublic())))
+            .build());
+    assertThat(stored(id).getJoinKey().toByteArray())
+        .isEqualTo(Ed25519.rawPublicKey(j2.getPublic()));
+    call(OWNER, management::approveNode, approval(k));
+    call(selfSigned(k), curator::commitNode, COMMIT);
+    assertStatus(
+        () -> call(selfSigned(j1), curator::joinNode, JoinNodeRequest.getDefaultInstance()),
+        Status.Code.NOT_FOUND,
+        "join key");
+    call(selfSigned(j2), curator::joinNode, JoinNodeRequest.getDefaultInstance());
+    // Once approved, another join key is refused.
+    assertStatus(
+        () ->
+            call(
+                selfSigned(k),
+                curator::registerNode,
+                registration()
+                    .setJoinKey(ByteString.copyFrom(Ed25519.rawPublicKey(j1.getPublic())))
+                    .build()),
+        Status.Code.FAILED_PRECONDITION,
+        "another join key");
+  }
+
+  @Test
+  @Order(13)
+  void decommissionedNodesCannotBeApprovedCommittedOrJoinedButCanBeDeleted() throws Exception {
+    KeyPair k = Ed25519.generate();
+    KeyPair j = Ed25519.generate();
+    String id = NodeId.of(k.getPublic());
+    call(
+        selfSigned(k),
+        curator::registerNode,
+        registration()
+            .setJoinKey(ByteString.copyFrom(Ed25519.rawPublicKey(j.getPublic())))
+            .build());
+    // No RPC decommissions yet (as in the reference): put the record in that state directly.
+    leader
+        .nodes()
+        .update(
+            leader.leadership(),
+            id,
+            n -> n.toBuilder().setFsmState(NodeState.NODE_STATE_DECOMMISSIONED).build());
+    assertStatus(
+        () -> call(OWNER, management::approveNode, approval(k)),
+        Status.Code.FAILED_PRECONDITION,
+        "only NEW nodes can be approved");
+    assertStatus(
+        () -> call(selfSigned(k), curator::commitNode, COMMIT),
+        Status.Code.FAILED_PRECONDITION,
+        "cannot commit");
+    assertStatus(
+        () ->
+            call(
+                selfSigned(k),
+                curator::registerNode,
+                registration()
+                    .setJoinKey(ByteString.copyFrom(Ed25519.rawPublicKey(j.getPublic())))
+                    .build()),
+        Status.Code.FAILED_PRECONDITION,
+        "cannot register again");
+    assertStatus(
+        () -> call(selfSigned(j), curator::joinNode, JoinNodeRequest.getDefaultInstance()),
+        Status.Code.FAILED_PRECONDITION,
+        "not UP");
+    call(OWNER, management::deleteNode, DeleteNodeRequest.newBuilder().setId(id).build());
+    assertThat(leader.nodes().get(id)).isEmpty();
+  }
+
+  @Test
+  @Order(20)
   void aDeposedLeaderWritesNothing() throws Exception {
     List<String> before = new ArrayList<>();
     for (var n : leader.nodes().list()) {
