@@ -2,6 +2,7 @@ package dev.metropolis.e2e;
 
 import static dev.metropolis.launch.Eventually.testEventual;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metropolis.api.common.NodeLabels;
 import dev.metropolis.api.common.NodeState;
@@ -14,7 +15,10 @@ import dev.metropolis.api.management.UpdateNodeLabelsRequest;
 import dev.metropolis.api.management.UpdateNodeRolesRequest;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +66,22 @@ class MultiNodeIT {
       assertThat(n.getState()).as(n.getId()).isEqualTo(NodeState.NODE_STATE_UP);
       assertThat(n.getHealth()).as(n.getId()).isEqualTo(Node.Health.HEALTH_HEALTHY);
     }
+  }
+
+  static Node node(int i) throws Exception {
+    String id = cluster.nodeId(i);
+    return cluster.nodes().stream().filter(n -> n.getId().equals(id)).findFirst().orElseThrow();
+  }
+
+  /** All healthy, and node {@code i} runs a new process that heartbeated after {@code restart}. */
+  static void rejoined(int i, Node before, Instant restart) throws Exception {
+    allHealthy();
+    Node after = node(i);
+    assertThat(after.getStatus().getBootId()).isNotEqualTo(before.getStatus().getBootId());
+    Duration since =
+        Duration.ofSeconds(
+            after.getTimeSinceHeartbeat().getSeconds(), after.getTimeSinceHeartbeat().getNanos());
+    assertThat(Instant.now().minus(since)).isAfter(restart);
   }
 
   static void threeVoters() throws Exception {
@@ -124,6 +144,7 @@ class MultiNodeIT {
   @Order(3)
   void anotherNodeLeadsWhenTheLeadersNodeDies() throws Exception {
     int old = cluster.leaderIndex();
+    Node before = node(old);
     System.out.println("Test: killing node " + old + ", the curator leader");
     cluster.shutdownNode(old);
     testEventual(
@@ -144,14 +165,55 @@ class MultiNodeIT {
             ch.shutdownNow();
           }
         });
+    Instant restart = Instant.now();
     cluster.startNode(old);
     testEventual(
-        "Node " + old + " rejoin successful", Duration.ofSeconds(60), MultiNodeIT::allHealthy);
+        "Node " + old + " rejoin successful",
+        Duration.ofSeconds(60),
+        () -> rejoined(old, before, restart));
     testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
   }
 
   @Test
   @Order(4)
+  void removingAMemberIsRefusedWhenTheRestWouldLackAQuorum() throws Exception {
+    int leader = cluster.leaderIndex();
+    int down = (leader + 1) % 3;
+    int victim = (leader + 2) % 3;
+    Node before = node(down);
+    cluster.shutdownNode(down);
+    // Voters: the leader's, the victim's and the stopped one's. Without the victim, only one of
+    // the two left is running: etcd must refuse, and the node keeps its role and its member.
+    testEventual(
+        "Removing a member without a quorum left is refused",
+        Duration.ofSeconds(30),
+        () ->
+            assertThatThrownBy(() ->
+                    roles(
+                        victim,
+                        UpdateNodeRolesRequest.newBuilder()
+                            .setConsensusMember(false)
+                            .setKubernetesController(false)))
+                .isInstanceOfSatisfying(
+                    StatusRuntimeException.class,
+                    e -> {
+                      assertThat(e.getStatus().getCode())
+                          .as(e.getStatus().toString())
+                          .isEqualTo(Status.Code.FAILED_PRECONDITION);
+                      assertThat(e.getStatus().getDescription()).contains("quorum");
+                    }));
+    assertThat(cluster.consensusStatus()).containsKey(cluster.nodeId(victim)).hasSize(3);
+    Instant restart = Instant.now();
+    cluster.startNode(down);
+    testEventual(
+        "Node " + down + " rejoin successful",
+        Duration.ofSeconds(60),
+        () -> rejoined(down, before, restart));
+    testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
+  }
+
+  @Test
+  @Order(5)
   void clusterComesBackFromAColdStart() throws Exception {
     for (int i = 0; i < 3; i++) {
       cluster.shutdownNode(i);
@@ -185,7 +247,7 @@ class MultiNodeIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void firstNodeLeavesTheControlPlaneAndTheRestSurvivesAColdStart() throws Exception {
     String first = cluster.nodeId(0);
     testEventual(

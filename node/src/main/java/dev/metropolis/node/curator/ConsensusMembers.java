@@ -195,7 +195,10 @@ final class ConsensusMembers {
         return;
       }
       var status =
-          why.contains("not enough started members") || why.contains("quorum")
+          // etcd's strict reconfiguration check: too few members would be left running.
+          why.contains("not enough started members")
+                  || why.contains("unhealthy cluster")
+                  || why.contains("quorum")
               ? Status.FAILED_PRECONDITION
               : Status.UNAVAILABLE;
       throw status
