@@ -15,8 +15,9 @@ import java.util.Set;
  *   <li>asks etcd to promote every learner (etcd refuses until the learner has caught up, so this
  *       simply repeats until it succeeds);
  *   <li>makes etcd membership and the ConsensusMember role agree, at most one change per pass:
- *       removes members whose node no longer exists, then drops the role (and KubernetesController,
- *       which needs it) from nodes that are no longer members.
+ *       removes members whose node no longer exists and learners whose node never got the role,
+ *       then drops the role (and KubernetesController, which needs it) from nodes that are no
+ *       longer members.
  * </ul>
  *
  * If the leader cannot find itself among both the members and the nodes, it changes nothing: its
@@ -50,10 +51,20 @@ final class Background {
     }
     Set<String> nodeIds = new HashSet<>();
     nodes.forEach(n -> nodeIds.add(n.getId()));
+    Set<String> withRole = new HashSet<>();
+    nodes.stream()
+        .filter(n -> n.getRoles().hasConsensusMember())
+        .forEach(n -> withRole.add(n.getId()));
     Set<String> memberNodes = new HashSet<>();
     for (var m : members) {
       var owner = ConsensusMembers.nodeOf(m, members, leaderId, nodes);
       if (owner.isEmpty() || !nodeIds.contains(owner.get())) {
+        return Optional.of(new Action.RemoveMember(m));
+      }
+      // A learner whose node never got the role: UpdateNodeRoles added it but failed to store
+      // the role (both happen under the membership lock we hold, so it is not in progress). It
+      // would block every later learner (etcd admits one at a time) and cannot affect quorum.
+      if (m.learner() && !withRole.contains(owner.get())) {
         return Optional.of(new Action.RemoveMember(m));
       }
       memberNodes.add(owner.get());
@@ -100,7 +111,7 @@ final class Background {
         case Action.RemoveMember r -> {
           if (leader.members().removeOrphan(r.member())) {
             log.info(
-                "Removed etcd member %016x (%s): its node no longer exists.",
+                "Removed etcd member %016x (%s): no node holds its ConsensusMember role.",
                 r.member().id(), r.member().firstPeerUrl());
           }
         }

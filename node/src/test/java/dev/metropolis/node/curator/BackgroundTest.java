@@ -66,4 +66,28 @@ class BackgroundTest {
     assertThat(Background.decide(A, members, nodes))
         .contains(new Background.Action.DropConsensusRole(B));
   }
+
+  @Test
+  void learnerOfANodeWithoutTheRoleIsRemoved() {
+    var stray = member(2, "", "https://10.0.0.2:7834", true);
+    var members = List.of(member(1, A, "https://10.0.0.1:7834", false), stray);
+    var nodes =
+        List.of(
+            node(A, "10.0.0.1", CONSENSUS), node(B, "10.0.0.2", NodeRoles.getDefaultInstance()));
+    assertThat(Background.decide(A, members, nodes))
+        .contains(new Background.Action.RemoveMember(stray));
+  }
+
+  @Test
+  void voterOfANodeWithoutTheRoleIsKept() {
+    // The reference adds the role back here; without its payload we leave both alone.
+    var members =
+        List.of(
+            member(1, A, "https://10.0.0.1:7834", false),
+            member(2, B, "https://10.0.0.2:7834", false));
+    var nodes =
+        List.of(
+            node(A, "10.0.0.1", CONSENSUS), node(B, "10.0.0.2", NodeRoles.getDefaultInstance()));
+    assertThat(Background.decide(A, members, nodes)).isEmpty();
+  }
 }
