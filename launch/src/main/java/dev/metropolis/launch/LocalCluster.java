@@ -6,12 +6,29 @@ import dev.metropolis.api.aaa.EscrowRequest;
 import dev.metropolis.api.aaa.EscrowResponse;
 import dev.metropolis.api.common.ClusterConfiguration;
 import dev.metropolis.api.common.NodeLabels;
+import dev.metropolis.api.common.NodeState;
+import dev.metropolis.api.curator.CuratorGrpc;
 import dev.metropolis.api.curator.CuratorLocalGrpc;
 import dev.metropolis.api.curator.GetCACertificateRequest;
+import dev.metropolis.api.curator.GetConsensusStatusRequest;
+import dev.metropolis.api.curator.GetConsensusStatusResponse;
+import dev.metropolis.api.curator.GetCurrentLeaderRequest;
+import dev.metropolis.api.curator.GetCurrentLeaderResponse;
+import dev.metropolis.api.management.ApproveNodeRequest;
+import dev.metropolis.api.management.GetClusterInfoRequest;
+import dev.metropolis.api.management.GetClusterInfoResponse;
+import dev.metropolis.api.management.GetNodesRequest;
+import dev.metropolis.api.management.GetRegisterTicketRequest;
+import dev.metropolis.api.management.GetRegisterTicketResponse;
+import dev.metropolis.api.management.ManagementGrpc;
+import dev.metropolis.api.management.Node;
+import dev.metropolis.api.management.UpdateNodeRolesRequest;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.Pem;
 import dev.metropolis.rpc.RpcChannelBuilder;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +39,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -40,6 +61,9 @@ public final class LocalCluster implements AutoCloseable {
   private final String subnet;
   private X509Certificate ca;
   private X509Certificate ownerCert;
+
+  /** Node IDs by launch index, filled in as nodes are found (from their test-node-number label). */
+  private final Map<Integer, String> nodeIds = new ConcurrentHashMap<>();
 
   private LocalCluster(Path dir, Path nodeJar) {
     this.dir = dir;
@@ -74,13 +98,347 @@ public final class LocalCluster implements AutoCloseable {
               InsecureOwnerKey.keyPair().getPublic(),
               config,
               NodeLabels.newBuilder()
-                  .addPairs(NodeLabels.Pair.newBuilder().setKey("test-node-number").setValue("0"))
+                  .addPairs(NodeLabels.Pair.newBuilder().setKey(NODE_NUMBER_LABEL).setValue("0"))
                   .build()));
       return c;
     } catch (Exception e) {
       c.close();
       throw e;
     }
+  }
+
+  /**
+   * What {@link #launch} starts.
+   *
+   * @param nodes how many nodes; node 0 bootstraps, the others register
+   * @param configuration the cluster configuration node 0 bootstraps with
+   * @param consensusMembers indexes (besides node 0, which always is one) to make ConsensusMember
+   * @param kubernetesWorkers indexes to give the KubernetesWorker role
+   */
+  public record Options(
+      int nodes,
+      ClusterConfiguration configuration,
+      Set<Integer> consensusMembers,
+      Set<Integer> kubernetesWorkers) {
+    public Options {
+      if (nodes < 1 || nodes > 200) {
+        throw new IllegalArgumentException("nodes: must be 1-200, got " + nodes);
+      }
+      consensusMembers = Set.copyOf(consensusMembers);
+      kubernetesWorkers = Set.copyOf(kubernetesWorkers);
+    }
+
+    public static Options of(int nodes, ClusterConfiguration configuration) {
+      return new Options(nodes, configuration, Set.of(), Set.of());
+    }
+  }
+
+  /**
+   * A cluster of {@code o.nodes()} nodes, launched as an operator would: node 0 bootstraps; the
+   * owner takes ownership, fetches the register ticket and the cluster info, and gives them to the
+   * other nodes as register parameters; the launcher then approves each node once it is NEW, waits
+   * until every node is UP with an address, and applies the requested roles.
+   */
+  public static LocalCluster launch(Path nodeJar, Options o) throws Exception {
+    LocalCluster c = bootstrap(nodeJar, o.configuration());
+    try {
+      c.ownerCertificateEventually(Duration.ofSeconds(60));
+      c.awaitNodes(1, Duration.ofSeconds(60));
+      if (o.nodes() > 1) {
+        c.addRegisteringNodes(o.nodes() - 1);
+        for (int i = 1; i < o.nodes(); i++) {
+          c.node(i).start();
+        }
+        c.approveAll(o.nodes(), Duration.ofMinutes(2));
+        c.awaitNodes(o.nodes(), Duration.ofSeconds(60));
+      }
+      for (int i : new java.util.TreeSet<>(o.consensusMembers())) {
+        if (i != 0) {
+          c.makeConsensusMember(i, Duration.ofSeconds(60));
+        }
+      }
+      for (int i : new java.util.TreeSet<>(o.kubernetesWorkers())) {
+        c.updateRoles(i, UpdateNodeRolesRequest.newBuilder().setKubernetesWorker(true));
+      }
+      return c;
+    } catch (Exception | AssertionError e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** Adds {@code count} nodes set up to register with this cluster (not started). */
+  public void addRegisteringNodes(int count) throws Exception {
+    GetRegisterTicketResponse ticket;
+    GetClusterInfoResponse info;
+    ManagedChannel ch = curatorChannel();
+    try {
+      var mgmt = ManagementGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+      ticket = mgmt.getRegisterTicket(GetRegisterTicketRequest.getDefaultInstance());
+      info = mgmt.getClusterInfo(GetClusterInfoRequest.getDefaultInstance());
+    } finally {
+      ch.shutdownNow();
+    }
+    if (info.getClusterDirectory().getNodesCount() == 0) {
+      throw new IllegalStateException("the cluster directory is empty: no UP node has an address");
+    }
+    for (int k = 0; k < count; k++) {
+      NodeProcess p = addNode();
+      int i = nodes.size() - 1;
+      NodeParametersFiles.write(
+          p.spec().stateDir(),
+          NodeParametersFiles.register(
+              ticket.getTicket(),
+              info.getClusterDirectory(),
+              info.getCaCertificate(),
+              NodeLabels.newBuilder()
+                  .addPairs(
+                      NodeLabels.Pair.newBuilder()
+                          .setKey(NODE_NUMBER_LABEL)
+                          .setValue(Integer.toString(i)))
+                  .build()));
+    }
+  }
+
+  /** The label mapping node IDs to launch indexes. */
+  public static final String NODE_NUMBER_LABEL = "test-node-number";
+
+  /** Every node, as the leader lists it. */
+  public List<Node> nodes() throws Exception {
+    ManagedChannel ch = curatorChannel();
+    try {
+      List<Node> out = new ArrayList<>();
+      ManagementGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .getNodes(GetNodesRequest.getDefaultInstance())
+          .forEachRemaining(out::add);
+      for (Node n : out) {
+        for (var l : n.getLabels().getPairsList()) {
+          if (l.getKey().equals(NODE_NUMBER_LABEL)) {
+            nodeIds.put(Integer.parseInt(l.getValue()), n.getId());
+          }
+        }
+      }
+      return out;
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** Node {@code i}'s ID (known once the node registered). */
+  public String nodeId(int i) throws Exception {
+    if (!nodeIds.containsKey(i)) {
+      nodes();
+    }
+    String id = nodeIds.get(i);
+    if (id == null) {
+      throw new IllegalStateException("node " + i + " has not registered yet");
+    }
+    return id;
+  }
+
+  /** Approves every NEW node until {@code total} nodes are past NEW. */
+  private void approveAll(int total, Duration timeout) throws Exception {
+    poll(
+        "want " + total + " approved nodes",
+        timeout,
+        () -> {
+          int approved = 0;
+          for (Node n : nodes()) {
+            if (n.getState() == NodeState.NODE_STATE_NEW) {
+              ManagedChannel ch = curatorChannel();
+              try {
+                ManagementGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .approveNode(ApproveNodeRequest.newBuilder().setPubkey(n.getPubkey()).build());
+              } finally {
+                ch.shutdownNow();
+              }
+              System.out.println("Cluster: approved node " + n.getId());
+            }
+            approved++;
+          }
+          return approved >= total;
+        });
+  }
+
+  /** Waits until {@code count} nodes are UP with an external address. */
+  public void awaitNodes(int count, Duration timeout) throws Exception {
+    poll(
+        "want " + count + " up nodes",
+        timeout,
+        () -> {
+          long up =
+              nodes().stream()
+                  .filter(n -> n.getState() == NodeState.NODE_STATE_UP)
+                  .filter(n -> !n.getStatus().getExternalAddress().isEmpty())
+                  .count();
+          System.out.println("Cluster: want " + count + " up nodes, have " + up);
+          return up >= count;
+        });
+  }
+
+  /** Changes node {@code i}'s roles through the leader. */
+  public void updateRoles(int i, UpdateNodeRolesRequest.Builder req) throws Exception {
+    ManagedChannel ch = curatorChannel();
+    try {
+      ManagementGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(15, TimeUnit.SECONDS)
+          .updateNodeRoles(req.setId(nodeId(i)).build());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** Etcd membership as the leader reports it: node ID → status. */
+  public Map<String, GetConsensusStatusResponse.EtcdMember.Status> consensusStatus()
+      throws Exception {
+    ManagedChannel ch = curatorChannel();
+    try {
+      Map<String, GetConsensusStatusResponse.EtcdMember.Status> out = new TreeMap<>();
+      for (var m :
+          CuratorGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getConsensusStatus(GetConsensusStatusRequest.getDefaultInstance())
+              .getEtcdMemberList()) {
+        out.put(m.getId(), m.getStatus());
+      }
+      return out;
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /**
+   * Grants node {@code i} ConsensusMember (retrying while etcd is busy with another learner) and
+   * waits until its etcd member is a full voting member.
+   */
+  public void makeConsensusMember(int i, Duration timeout) throws Exception {
+    String id = nodeId(i);
+    poll(
+        "node " + i + " granted ConsensusMember",
+        timeout,
+        () -> {
+          try {
+            updateRoles(i, UpdateNodeRolesRequest.newBuilder().setConsensusMember(true));
+            return true;
+          } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+              return false;
+            }
+            throw e;
+          }
+        });
+    poll(
+        "node " + i + " a full etcd member",
+        timeout,
+        () ->
+            consensusStatus().get(id) == GetConsensusStatusResponse.EtcdMember.Status.STATUS_FULL);
+    System.out.println("Cluster: node " + i + " (" + id + ") is a full consensus member");
+  }
+
+  /** The index of the node whose curator leads, asking any node that answers. */
+  public int leaderIndex() {
+    String host = leader().getLeaderHost();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (address(i).equals(host)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("leader at " + host + " is not a node of this cluster");
+  }
+
+  /** Who leads, as the first running node that knows says. */
+  private GetCurrentLeaderResponse leader() {
+    List<String> errors = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (!nodes.get(i).isAlive()) {
+        continue;
+      }
+      ManagedChannel ch = RpcChannelBuilder.forAddress(address(i), 7835).insecure().build();
+      try {
+        var r =
+            CuratorLocalGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(3, TimeUnit.SECONDS)
+                .getCurrentLeader(GetCurrentLeaderRequest.getDefaultInstance())
+                .next();
+        if (!r.getLeaderHost().isEmpty()) {
+          return r;
+        }
+        errors.add("node " + i + ": leader " + r.getLeaderNodeId() + " has no known address");
+      } catch (RuntimeException e) {
+        errors.add("node " + i + ": " + e.getMessage());
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+    throw new IllegalStateException("no node knows a curator leader: " + errors);
+  }
+
+  /**
+   * An owner-authenticated channel to the current curator leader, found by asking the running nodes
+   * (CuratorLocal.GetCurrentLeader), as the resolver of a real client does.
+   */
+  public ManagedChannel curatorChannel() throws Exception {
+    var l = leader();
+    return ownerChannel(l.getLeaderHost(), l.getLeaderPort());
+  }
+
+  private void ownerCertificateEventually(Duration timeout) throws Exception {
+    poll(
+        "owner escrow",
+        timeout,
+        () -> {
+          try {
+            ownerCertificate();
+            return true;
+          } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+              return false;
+            }
+            throw e;
+          }
+        });
+  }
+
+  /** A condition polled by {@link #poll}. */
+  @FunctionalInterface
+  private interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  /** Polls every second until {@code c} holds; fails with the last error after the timeout. */
+  private static void poll(String what, Duration timeout, Condition c) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception last = null;
+    while (true) {
+      try {
+        if (c.holds()) {
+          return;
+        }
+      } catch (StatusRuntimeException | IllegalStateException e) {
+        last = e;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "Cluster: " + what + ": not done after " + timeout.toSeconds() + " s: " + last, last);
+      }
+      Thread.sleep(1000);
+    }
+  }
+
+  /** Hard power-off of node {@code i} (SIGKILL to it and its etcd); its state is kept. */
+  public void shutdownNode(int i) throws InterruptedException {
+    nodes.get(i).kill();
+  }
+
+  /** Starts node {@code i} again on its state. */
+  public void startNode(int i) throws IOException {
+    nodes.get(i).start();
+  }
+
+  public int size() {
+    return nodes.size();
   }
 
   private NodeProcess addNode() {
@@ -206,8 +564,12 @@ public final class LocalCluster implements AutoCloseable {
 
   /** An owner-authenticated channel to node {@code i}'s curator, verifying it under the CA. */
   public ManagedChannel ownerChannel(int i) throws Exception {
+    return ownerChannel(address(i), 7835);
+  }
+
+  private ManagedChannel ownerChannel(String host, int port) throws Exception {
     X509Certificate cert = ownerCertificate();
-    return RpcChannelBuilder.forAddress(address(i), 7835)
+    return RpcChannelBuilder.forAddress(host, port)
         .clusterCredentials(cert, InsecureOwnerKey.keyPair().getPrivate())
         .verifyNode(ca)
         .build();

@@ -35,6 +35,22 @@ public final class NodeParametersFiles {
         .build();
   }
 
+  /** Parameters of a node registering with an existing cluster (ticket, directory and CA). */
+  public static NodeParameters register(
+      ByteString ticket,
+      dev.metropolis.api.common.ClusterDirectory directory,
+      ByteString caCertificate,
+      NodeLabels labels) {
+    return NodeParameters.newBuilder()
+        .setClusterRegister(
+            NodeParameters.ClusterRegister.newBuilder()
+                .setRegisterTicket(ticket)
+                .setClusterDirectory(directory)
+                .setCaCertificate(caCertificate)
+                .setLabels(labels))
+        .build();
+  }
+
   /** The configuration test clusters use: no TPM, insecure storage (hosted nodes have neither). */
   public static ClusterConfiguration testConfiguration(String domain) {
     return ClusterConfiguration.newBuilder()

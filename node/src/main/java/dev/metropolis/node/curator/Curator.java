@@ -59,10 +59,21 @@ public final class Curator {
       CuratorLeader tenure = new CuratorLeader(etcd, l, nodeId, System::nanoTime);
       state.set(tenure);
       log.info("Became curator leader (fencing revision %d).", l.revision());
+      Thread background =
+          Thread.ofVirtual()
+              .name("curator-background")
+              .start(() -> {
+                try {
+                  new Background(tenure, log).run();
+                } catch (InterruptedException e) {
+                  // The tenure ended.
+                }
+              });
       try {
         l.lost().get();
         log.warning("Lost curator leadership.");
       } finally {
+        background.interrupt();
         state.clear(tenure);
         l.close();
       }

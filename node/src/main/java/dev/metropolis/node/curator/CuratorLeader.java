@@ -19,6 +19,9 @@ public final class CuratorLeader {
   private final long tenureStart;
   private final ConcurrentHashMap<String, Long> heartbeats = new ConcurrentHashMap<>();
   private final NodeStore nodes;
+  private final ConsensusMembers members;
+  private final java.util.concurrent.locks.ReentrantLock membership =
+      new java.util.concurrent.locks.ReentrantLock();
 
   CuratorLeader(Client etcd, Leadership leadership, String nodeId, LongSupplier nanoTime) {
     this.etcd = etcd;
@@ -27,6 +30,20 @@ public final class CuratorLeader {
     this.nanoTime = nanoTime;
     this.tenureStart = nanoTime.getAsLong();
     this.nodes = new NodeStore(etcd.getKVClient());
+    this.members = new ConsensusMembers(etcd, nodeId);
+  }
+
+  ConsensusMembers members() {
+    return members;
+  }
+
+  /**
+   * Serialises etcd membership changes and the role writes that go with them within this tenure:
+   * they are read-decide-write over two stores (etcd membership, node records) that no single
+   * transaction covers.
+   */
+  java.util.concurrent.locks.ReentrantLock membershipLock() {
+    return membership;
   }
 
   public Client etcd() {

@@ -33,6 +33,11 @@ public final class TestEtcd implements AutoCloseable {
   }
 
   public static TestEtcd start() throws IOException, InterruptedException {
+    return start("test");
+  }
+
+  /** A member named {@code name} (curator tests name it after the leader's node). */
+  public static TestEtcd start(String name) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("test-etcd-");
     int client = freePort();
     int peer = freePort();
@@ -42,13 +47,13 @@ public final class TestEtcd implements AutoCloseable {
         new ProcessBuilder(
                 List.of(
                     "/usr/bin/etcd",
-                    "--name=test",
+                    "--name=" + name,
                     "--data-dir=" + dir.resolve("data"),
                     "--listen-client-urls=" + clientUrl,
                     "--advertise-client-urls=" + clientUrl,
                     "--listen-peer-urls=" + peerUrl,
                     "--initial-advertise-peer-urls=" + peerUrl,
-                    "--initial-cluster=test=" + peerUrl,
+                    "--initial-cluster=" + name + "=" + peerUrl,
                     "--initial-cluster-state=new",
                     "--logger=zap",
                     "--log-outputs=stderr"))
