@@ -53,7 +53,7 @@ public final class Versions {
   }
 
   static Version parse(Properties p) {
-    String[] rel = p.getProperty("release", "0.0.0").split("\\.");
+    String[] rel = p.getProperty("release", "0.0.0").split("\\.", -1);
     var b =
         Version.newBuilder()
             .setRelease(

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A hosted node: the node core as a child JVM process with its own state directory, started from
  * the built node jar. Its console goes to a log file. The state directory survives {@link #kill()}
- * and {@link #stop()}, so the node can be started again on the same state ("reboot").
+ * and {@link #stop(Duration)}, so the node can be started again on the same state ("reboot").
  */
 public final class NodeProcess implements AutoCloseable {
   /** How to run one node. */
@@ -133,8 +133,13 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    stop(Duration.ofSeconds(15));
+  public void close() {
+    try {
+      stop(Duration.ofSeconds(15));
+    } catch (InterruptedException e) {
+      // Closing is best effort: keep the interrupt for the caller and stop waiting.
+      Thread.currentThread().interrupt();
+    }
   }
 
   static String javaBinary() {

@@ -2,6 +2,7 @@ package dev.metropolis.node.curator;
 
 import static dev.metropolis.node.curator.Keys.bs;
 
+import com.google.protobuf.ByteString;
 import dev.metropolis.api.common.ClusterConfiguration;
 import dev.metropolis.api.common.NodeLabels;
 import dev.metropolis.api.common.NodeRoles;
@@ -41,8 +42,8 @@ public final class Bootstrap {
   /** What the founding node record is made of. */
   public record Founder(
       PublicKey nodeKey,
-      byte[] joinKey,
-      byte[] ownerKey,
+      ByteString joinKey,
+      ByteString ownerKey,
       ClusterConfiguration configuration,
       NodeLabels labels,
       NodeTPMUsage tpmUsage,
@@ -72,7 +73,7 @@ public final class Bootstrap {
             .setPublicKey(com.google.protobuf.ByteString.copyFrom(pub))
             .setFsmState(NodeState.NODE_STATE_UP)
             .setRoles(f.roles())
-            .setJoinKey(com.google.protobuf.ByteString.copyFrom(f.joinKey()))
+            .setJoinKey(f.joinKey())
             .setTpmUsage(f.tpmUsage())
             .setLabels(f.labels())
             .build();
@@ -89,13 +90,10 @@ public final class Bootstrap {
                 Op.put(
                     ownerKey,
                     ByteSequence.from(
-                        InitialOwner.newBuilder()
-                            .setPublicKey(com.google.protobuf.ByteString.copyFrom(f.ownerKey()))
-                            .build()
-                            .toByteArray()),
+                        InitialOwner.newBuilder().setPublicKey(f.ownerKey()).build().toByteArray()),
                     PutOption.DEFAULT),
                 Op.put(
-                    bs(Keys.joinKey(f.joinKey())),
+                    bs(Keys.joinKey(f.joinKey().toByteArray())),
                     ByteSequence.from(id, StandardCharsets.UTF_8),
                     PutOption.DEFAULT),
                 Op.put(

@@ -90,7 +90,7 @@ public final class CuratorLocalService extends CuratorLocalGrpc.CuratorLocalImpl
                   .setThisNodeId(nodeId)
                   .build());
         }
-        me.get().leadership().lost().thenRun(end);
+        var _ = me.get().leadership().lost().thenRun(end);
         return;
       }
       var election = new LeaderElection(etcd, java.time.Duration.ofSeconds(10));

@@ -153,18 +153,19 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
       };
     }
     Object lock = new Object();
-    l.leadership()
-        .lost()
-        .thenRun(() -> {
-          synchronized (lock) {
-            try {
-              out.onError(
-                  Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException());
-            } catch (IllegalStateException alreadyClosed) {
-              // The stream ended first.
-            }
-          }
-        });
+    var _ =
+        l.leadership()
+            .lost()
+            .thenRun(() -> {
+              synchronized (lock) {
+                try {
+                  out.onError(
+                      Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException());
+                } catch (IllegalStateException alreadyClosed) {
+                  // The stream ended first.
+                }
+              }
+            });
     return new StreamObserver<>() {
       @Override
       public void onNext(HeartbeatUpdateRequest value) {
@@ -272,21 +273,24 @@ public final class CuratorService extends CuratorGrpc.CuratorImplBase {
                     }
                   });
       out.setOnCancelHandler(watcher::close);
-      l.leadership()
-          .lost()
-          .thenRun(() -> {
-            watcher.close();
-            synchronized (lock) {
-              if (!out.isCancelled()) {
-                try {
-                  out.onError(
-                      Status.UNAVAILABLE.withDescription("lost leadership").asRuntimeException());
-                } catch (IllegalStateException alreadyClosed) {
-                  // The stream already ended.
+      var _ =
+          l.leadership()
+              .lost()
+              .thenRun(() -> {
+                watcher.close();
+                synchronized (lock) {
+                  if (!out.isCancelled()) {
+                    try {
+                      out.onError(
+                          Status.UNAVAILABLE
+                              .withDescription("lost leadership")
+                              .asRuntimeException());
+                    } catch (IllegalStateException alreadyClosed) {
+                      // The stream already ended.
+                    }
+                  }
                 }
-              }
-            }
-          });
+              });
     } catch (Exception e) {
       out.onError(Rpc.toStatus(e));
     }

@@ -58,7 +58,7 @@ public final class LeaderElection {
       return new Leadership(etcd, key, keepAlive);
     } catch (InterruptedException | ExecutionException e) {
       keepAlive.close();
-      etcd.getLeaseClient().revoke(lease);
+      var _ = etcd.getLeaseClient().revoke(lease);
       throw e;
     }
   }

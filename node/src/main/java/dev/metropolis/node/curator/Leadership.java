@@ -109,7 +109,7 @@ public final class Leadership implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       // The lease expires by itself.
     }
-    etcd.getLeaseClient().revoke(key.getLease());
+    var _ = etcd.getLeaseClient().revoke(key.getLease());
     keepAlive.lost.complete(null);
   }
 

@@ -17,6 +17,8 @@ public final class NodeHealth {
   private NodeHealth() {}
 
   /**
+   * Computes a node's health from its heartbeat age.
+   *
    * @param sinceHeartbeat time since the node's last heartbeat, empty if never seen by this leader
    * @param tenure how long this curator has been leader
    */

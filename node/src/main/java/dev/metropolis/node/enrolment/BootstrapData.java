@@ -1,5 +1,6 @@
 package dev.metropolis.node.enrolment;
 
+import com.google.protobuf.ByteString;
 import dev.metropolis.api.common.ClusterConfiguration;
 import dev.metropolis.api.common.NodeLabels;
 import dev.metropolis.api.common.NodeStorageSecurity;
@@ -19,7 +20,7 @@ import java.security.KeyPair;
 public record BootstrapData(
     KeyPair nodeKey,
     KeyPair joinKey,
-    byte[] ownerKey,
+    ByteString ownerKey,
     ClusterConfiguration configuration,
     NodeLabels labels,
     NodeTPMUsage tpmUsage,

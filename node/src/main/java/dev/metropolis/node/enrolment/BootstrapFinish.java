@@ -27,7 +27,7 @@ public final class BootstrapFinish {
             data.ca(),
             new Bootstrap.Founder(
                 data.nodeKey().getPublic(),
-                Ed25519.rawPublicKey(data.joinKey().getPublic()),
+                ByteString.copyFrom(Ed25519.rawPublicKey(data.joinKey().getPublic())),
                 data.ownerKey(),
                 data.configuration(),
                 data.labels(),

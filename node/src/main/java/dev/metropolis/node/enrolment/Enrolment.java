@@ -14,6 +14,7 @@ import dev.metropolis.osbase.pki.Pem;
 import dev.metropolis.osbase.supervisor.Context;
 import dev.metropolis.osbase.supervisor.SupervisedRunnable;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -112,7 +113,14 @@ public final class Enrolment implements SupervisedRunnable {
     state.set(
         new EnrolmentState.Bootstrapping(
             new BootstrapData(
-                nodeKey, joinKey, owner, config, params.getLabels(), tpm, security, ca)));
+                nodeKey,
+                joinKey,
+                params.getOwnerPublicKey(),
+                config,
+                params.getLabels(),
+                tpm,
+                security,
+                ca)));
     // The control plane starts etcd, writes the founding records and persists our credentials.
     var w = state.watch();
     try {
@@ -138,8 +146,10 @@ public final class Enrolment implements SupervisedRunnable {
           Pem.decodePrivateKey(Files.readString(key)));
     }
     ClusterPki.Ca ca = ClusterPki.newCa();
-    NodeStorage.writeAtomic(key, Pem.encodePrivateKey(ca.key()).getBytes(), true);
-    NodeStorage.writeAtomic(cert, Pem.encodeCertificate(ca.certificate()).getBytes(), false);
+    NodeStorage.writeAtomic(
+        key, Pem.encodePrivateKey(ca.key()).getBytes(StandardCharsets.US_ASCII), true);
+    NodeStorage.writeAtomic(
+        cert, Pem.encodeCertificate(ca.certificate()).getBytes(StandardCharsets.US_ASCII), false);
     return ca;
   }
 }

@@ -4,6 +4,7 @@ import dev.metropolis.node.storage.NodeStorage;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.Pem;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -34,7 +35,8 @@ final class Keys {
       return new KeyPair(Ed25519.publicKeyOf(priv), priv);
     }
     KeyPair k = Ed25519.generate();
-    NodeStorage.writeAtomic(p, Pem.encodePrivateKey(k.getPrivate()).getBytes(), true);
+    NodeStorage.writeAtomic(
+        p, Pem.encodePrivateKey(k.getPrivate()).getBytes(StandardCharsets.US_ASCII), true);
     return k;
   }
 

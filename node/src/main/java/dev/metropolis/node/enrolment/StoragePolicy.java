@@ -10,6 +10,8 @@ public final class StoragePolicy {
   private StoragePolicy() {}
 
   /**
+   * Decides whether the node uses its TPM.
+   *
    * @throws IllegalStateException when the cluster requires a TPM and the node has none
    */
   public static NodeTPMUsage tpmUsage(TPMMode mode, boolean haveTpm) {

@@ -10,6 +10,7 @@ import dev.metropolis.api.storage.SealedConfiguration;
 import dev.metropolis.node.platform.Platform;
 import dev.metropolis.osbase.pki.Pem;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +91,10 @@ public final class NodeStorage {
   }
 
   public void writeNodeKey(KeyPair key) throws IOException {
-    writeAtomic(nodeKeyFile(), Pem.encodePrivateKey(key.getPrivate()).getBytes(), true);
+    writeAtomic(
+        nodeKeyFile(),
+        Pem.encodePrivateKey(key.getPrivate()).getBytes(StandardCharsets.US_ASCII),
+        true);
   }
 
   /** Node credentials: the cluster CA and this node's certificate. */
@@ -111,9 +115,14 @@ public final class NodeStorage {
   }
 
   public void writeCredentials(X509Certificate ca, X509Certificate cert) throws IOException {
-    writeAtomic(credentialsDir().resolve("ca.pem"), Pem.encodeCertificate(ca).getBytes(), false);
     writeAtomic(
-        credentialsDir().resolve("cert.pem"), Pem.encodeCertificate(cert).getBytes(), false);
+        credentialsDir().resolve("ca.pem"),
+        Pem.encodeCertificate(ca).getBytes(StandardCharsets.US_ASCII),
+        false);
+    writeAtomic(
+        credentialsDir().resolve("cert.pem"),
+        Pem.encodeCertificate(cert).getBytes(StandardCharsets.US_ASCII),
+        false);
   }
 
   /** Temporary state of an unfinished enrolment (e.g. the join key before it is sealed). */

@@ -94,8 +94,8 @@ class CuratorMembershipTest {
         ca,
         new Bootstrap.Founder(
             FOUNDER.getPublic(),
-            Ed25519.rawPublicKey(Ed25519.generate().getPublic()),
-            Ed25519.rawPublicKey(Ed25519.generate().getPublic()),
+            ByteString.copyFrom(Ed25519.rawPublicKey(Ed25519.generate().getPublic())),
+            ByteString.copyFrom(Ed25519.rawPublicKey(Ed25519.generate().getPublic())),
             ClusterConfigs.withDefaults(
                 ClusterConfiguration.newBuilder()
                     .setTpmMode(ClusterConfiguration.TPMMode.TPM_MODE_DISABLED)

@@ -87,6 +87,7 @@ class LeaderElectionTest {
   }
 
   @Test
+  @SuppressWarnings("try") // closing the client inside its try block simulates a crash
   void restartedNodeRemovesItsStaleCandidateKey() throws Exception {
     try (Client first = etcd.client();
         Client second = etcd.client();

@@ -3,6 +3,7 @@ package dev.metropolis.node.testing;
 import io.etcd.jetcd.Client;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -74,7 +75,8 @@ public final class TestEtcd implements AutoCloseable {
   }
 
   private boolean accepting() {
-    try (Socket s = new Socket("127.0.0.1", clientPort)) {
+    try {
+      new Socket(InetAddress.getLoopbackAddress(), clientPort).close();
       return true;
     } catch (IOException e) {
       return false;
