@@ -1,13 +1,21 @@
 package dev.metropolis.metroctl;
 
+import dev.metropolis.api.curator.GetConsensusStatusResponse.EtcdMember;
 import dev.metropolis.metroctl.client.ConfigDir;
 import dev.metropolis.metroctl.client.MetroctlException;
 import dev.metropolis.metroctl.client.RpcErrors;
+import dev.metropolis.metroctl.output.ConsensusView;
+import dev.metropolis.metroctl.output.Json;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +26,12 @@ import picocli.CommandLine.Spec;
     name = "cluster",
     mixinStandardHelpOptions = true,
     description = "Cluster-wide operations.",
-    subcommands = {ClusterCommand.TakeOwnership.class})
+    subcommands = {
+      ClusterCommand.TakeOwnership.class,
+      ClusterConfigureCommand.class,
+      ClusterCommand.Consensus.class,
+      ClusterCommand.RegisterTicket.class
+    })
 public final class ClusterCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -90,6 +103,71 @@ public final class ClusterCommand implements Runnable {
       root.io()
           .out()
           .println("Successfully retrieved owner credentials! You now own this cluster.");
+    }
+  }
+
+  /** {@code cluster consensus}: the etcd members and whether each votes yet. */
+  @Command(
+      name = "consensus",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Show the members of the cluster's consensus (etcd): each ConsensusMember node, FULL"
+            + " once it votes, LEARNER while it catches up after being granted the role."
+      })
+  public static final class Consensus implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      Metroctl root = Metroctl.of(spec);
+      List<EtcdMember> members;
+      try (var client = root.client(spec)) {
+        members = new ArrayList<>(client.consensusStatus());
+      } catch (StatusRuntimeException e) {
+        throw new MetroctlException(
+            "reading the consensus status failed: " + RpcErrors.describe(e), e);
+      }
+      members.sort(Comparator.comparing(EtcdMember::getId));
+      PrintWriter out = root.io().out();
+      if (root.format() == Metroctl.Format.json) {
+        members.forEach(m -> out.println(ConsensusView.json(m)));
+      } else {
+        out.print(ConsensusView.table(members).render());
+      }
+    }
+  }
+
+  /**
+   * {@code cluster register-ticket}: the ticket new nodes register with, in base64, the encoding of
+   * protobuf bytes in JSON, so it can go straight into a JSON NodeParameters.
+   */
+  @Command(
+      name = "register-ticket",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Print the ticket that new nodes need to register with the cluster (base64).",
+        "Anyone holding it can register nodes, which still need approval. It never changes."
+      })
+  public static final class RegisterTicket implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      Metroctl root = Metroctl.of(spec);
+      byte[] ticket;
+      try (var client = root.client(spec)) {
+        ticket = client.registerTicket();
+      } catch (StatusRuntimeException e) {
+        throw new MetroctlException(
+            "fetching the register ticket failed: " + RpcErrors.describe(e), e);
+      }
+      String b64 = Base64.getEncoder().encodeToString(ticket);
+      root.io()
+          .out()
+          .println(
+              root.format() == Metroctl.Format.json
+                  ? new Json().field("ticket", b64).toString()
+                  : b64);
     }
   }
 }

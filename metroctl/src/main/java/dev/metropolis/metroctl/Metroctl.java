@@ -28,14 +28,15 @@ import picocli.CommandLine.TypeConversionException;
  *
  * <p>The global options live here and are inherited by every subcommand, which reads them through
  * {@link #of(CommandSpec)}. Exit codes: 0 success, 1 failure (one line {@code metroctl: error:
- * ...}, stack trace only with {@code --verbose}), 2 usage error (message and usage).
+ * ...}, stack trace only with {@code --verbose}), 2 usage error (one line {@code metroctl: error:
+ * ...} and where to find the usage).
  */
 @Command(
     name = "metroctl",
     mixinStandardHelpOptions = true,
     version = "metroctl 0.1.0",
     description = "Manage a Metropolis cluster through its authenticated APIs.",
-    subcommands = {ClusterCommand.class, NodeCommand.class})
+    subcommands = {ClusterCommand.class, NodeCommand.class, ApproveCommand.class})
 public final class Metroctl implements Runnable {
   /** Output format of listing commands. */
   public enum Format {
@@ -172,6 +173,22 @@ public final class Metroctl implements Runnable {
     cl.setOut(io.out());
     cl.setErr(io.err());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // One error line, then a pointer to the help, rather than the whole usage text: the error is
+    // what the operator needs to see, and the usage of a nested command can be long.
+    cl.setParameterExceptionHandler((ex, cmdArgs) -> {
+      io.out().flush();
+      io.err().println("metroctl: error: " + RpcErrors.oneLine(String.valueOf(ex.getMessage())));
+      io.err()
+          .println(
+              "Run '"
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help' for usage.");
+      if (root.verbose) {
+        ex.printStackTrace(io.err());
+      }
+      io.err().flush();
+      return 2;
+    });
     cl.setExecutionExceptionHandler((ex, command, parseResult) -> {
       String message =
           switch (ex) {

@@ -28,13 +28,40 @@ import picocli.CommandLine.Spec;
     name = "node",
     mixinStandardHelpOptions = true,
     description = "Inspect and manage nodes.",
-    subcommands = {NodeCommand.Describe.class, NodeCommand.ListNodes.class})
+    subcommands = {
+      NodeCommand.Describe.class,
+      NodeCommand.ListNodes.class,
+      ApproveCommand.class,
+      NodeRoleCommands.Add.class,
+      NodeRoleCommands.Remove.class,
+      NodeDeleteCommand.class,
+      NodeLabelCommands.Label.class,
+      NodeLabelCommands.Unlabel.class
+    })
 public final class NodeCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "Missing command");
+  }
+
+  /**
+   * {@code id} if it is a well-formed node ID. Checked before connecting: a typo is a usage error
+   * (exit 2), not a node the cluster happens not to know.
+   */
+  static String checkId(CommandSpec spec, String id) {
+    if (!NodeId.isValid(id)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "Invalid node ID \"" + id + "\": expected metropolis- and 32 hex digits");
+    }
+    return id;
+  }
+
+  /** A CEL filter matching exactly the node {@code id} (checked, so it needs no escaping). */
+  static String idFilter(String id) {
+    return "node.id == \"" + id + "\"";
   }
 
   /** What {@code describe} and {@code list} share: which nodes, and where the output goes. */
@@ -106,12 +133,7 @@ public final class NodeCommand implements Runnable {
       }
       Set<String> wanted = new HashSet<>();
       for (String id : ids) {
-        if (!NodeId.isValid(id)) {
-          throw new CommandLine.ParameterException(
-              spec.commandLine(),
-              "Invalid node ID \"" + id + "\": expected metropolis- and 32 hex digits");
-        }
-        wanted.add(id);
+        wanted.add(checkId(spec, id));
       }
       return wanted;
     }

@@ -5,11 +5,17 @@ import dev.metropolis.api.aaa.AAAGrpc;
 import dev.metropolis.api.aaa.EscrowRequest;
 import dev.metropolis.api.aaa.EscrowResponse;
 import dev.metropolis.api.aaa.ProofRequest;
+import dev.metropolis.api.curator.CuratorGrpc;
 import dev.metropolis.api.curator.CuratorLocalGrpc;
 import dev.metropolis.api.curator.GetCACertificateRequest;
+import dev.metropolis.api.curator.GetConsensusStatusRequest;
+import dev.metropolis.api.curator.GetConsensusStatusResponse;
 import dev.metropolis.api.curator.GetCurrentLeaderRequest;
 import dev.metropolis.api.curator.GetCurrentLeaderResponse;
+import dev.metropolis.api.management.GetClusterInfoRequest;
+import dev.metropolis.api.management.GetClusterInfoResponse;
 import dev.metropolis.api.management.GetNodesRequest;
+import dev.metropolis.api.management.GetRegisterTicketRequest;
 import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.api.management.Node;
 import dev.metropolis.osbase.pki.Ed25519;
@@ -147,22 +153,61 @@ public final class ClusterClient implements AutoCloseable {
 
   /** Every node matching the CEL {@code filter} (empty: all), as the leader reports them. */
   public List<Node> getNodes(String filter) {
+    return asOwner(ch -> getNodes(ch, filter));
+  }
+
+  /** GetNodes on a connection {@link #asOwner} gave. */
+  public List<Node> getNodes(ManagedChannel ch, String filter) {
+    List<Node> nodes = new ArrayList<>();
+    management(ch)
+        .getNodes(GetNodesRequest.newBuilder().setFilter(filter).build())
+        .forEachRemaining(nodes::add);
+    o.log().accept("received " + nodes.size() + " nodes");
+    return nodes;
+  }
+
+  /** The cluster directory, CA and configuration. */
+  public GetClusterInfoResponse clusterInfo() {
+    return asOwner(ch -> management(ch).getClusterInfo(GetClusterInfoRequest.getDefaultInstance()));
+  }
+
+  /** The register ticket new nodes need. */
+  public byte[] registerTicket() {
+    return asOwner(ch ->
+        management(ch)
+            .getRegisterTicket(GetRegisterTicketRequest.getDefaultInstance())
+            .getTicket()
+            .toByteArray());
+  }
+
+  /**
+   * Etcd membership. {@code Curator.GetConsensusStatus} is node-facing, but it asks only for
+   * READ_CLUSTER_STATUS, which the owner holds like every user, so the owner reads it directly.
+   */
+  public List<GetConsensusStatusResponse.EtcdMember> consensusStatus() {
+    return asOwner(ch ->
+        CuratorGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(CALL_DEADLINE)
+            .getConsensusStatus(GetConsensusStatusRequest.getDefaultInstance())
+            .getEtcdMemberList());
+  }
+
+  /** A Management stub on {@code ch} for one call, with the call deadline. */
+  public static ManagementGrpc.ManagementBlockingStub management(ManagedChannel ch) {
+    return ManagementGrpc.newBlockingStub(ch).withDeadlineAfter(CALL_DEADLINE);
+  }
+
+  /**
+   * Runs {@code call} on a connection to the leader with the owner's credentials, retried once
+   * through a new discovery as {@link #callLeader} does. Commands making several calls make them
+   * all inside one {@code call}, on one connection, instead of discovering the leader for each.
+   */
+  public <T> T asOwner(Function<ManagedChannel, T> call) {
     o.log().accept("loading credentials");
     Credentials creds = ownerCredentials();
     o.log().accept("credentials loaded");
     X509Certificate trusted = ca();
-    return callLeader(
-        creds,
-        trusted,
-        ch -> {
-          List<Node> nodes = new ArrayList<>();
-          ManagementGrpc.newBlockingStub(ch)
-              .withDeadlineAfter(CALL_DEADLINE)
-              .getNodes(GetNodesRequest.newBuilder().setFilter(filter).build())
-              .forEachRemaining(nodes::add);
-          o.log().accept("received " + nodes.size() + " nodes");
-          return nodes;
-        });
+    return callLeader(creds, trusted, call);
   }
 
   /**
