@@ -29,6 +29,8 @@ import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +46,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,14 +69,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * message. The handler reads and converts every node before it sends the first one, so the latter
  * is server work plus one round trip; a trivial RPC (GetCACertificate: one TLS request and one etcd
  * read) is timed interleaved with it as the round-trip baseline, which also makes runs on noisy
- * machines comparable.
+ * machines comparable. GetNodes runs with the blocking stub (as metroctl calls it) and, without a
+ * filter, also with an async stub that requests every message up front: the blocking iterator asks
+ * the transport thread for one message at a time, which at 1,000 nodes costs more than the server.
  *
  * <p>Run (after {@code mvn -B -q package -DskipTests -pl bench,node -am}):
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -Dmetropolis.root=$PWD \
  *   -cp bench/target/benchmarks.jar dev.metropolis.bench.system.CuratorScaleBench \
- *   [--first=200] [--total=1000] [--rounds=20] [--concurrency=8] [--first-concurrency=1]
+ *   [--first=200] [--total=1000] [--rounds=20] [--warmup=5] [--concurrency=8] \
+ *   [--first-concurrency=1]
  * </pre>
  */
 public final class CuratorScaleBench {
@@ -393,6 +399,12 @@ public final class CuratorScaleBench {
             expected,
             new ArrayList<>(),
             new ArrayList<>());
+    Calls async =
+        new Calls(
+            "GetNodes, async client, all messages requested up front",
+            expected,
+            new ArrayList<>(),
+            new ArrayList<>());
     for (int round = -o.warmup(); round < o.rounds(); round++) {
       boolean keep = round >= 0;
       long s = System.nanoTime();
@@ -415,21 +427,80 @@ public final class CuratorScaleBench {
           if (n++ == 0) {
             first = System.nanoTime() - s;
           }
-          if (node.getState() != NodeState.NODE_STATE_UP) {
-            throw new IllegalStateException("node " + node.getId() + " is " + node.getState());
-          }
+          check(node);
         }
         long whole = System.nanoTime() - s;
-        if (n != expected) {
-          throw new IllegalStateException("GetNodes returned " + n + " nodes, want " + expected);
-        }
+        checkCount(n, expected);
         if (keep) {
           c.whole().add(whole);
           c.firstMessage().add(first);
         }
       }
+      long[] r = asyncGetNodes(t.owner(), all, expected);
+      if (keep) {
+        async.whole().add(r[0]);
+        async.firstMessage().add(r[1]);
+      }
     }
-    return List.of(baseline, plain, cel);
+    return List.of(baseline, plain, cel, async);
+  }
+
+  /**
+   * GetNodes without the blocking iterator, which asks the transport thread for one message at a
+   * time: closer to what the server and the transport cost. Returns {whole, first message} in ns.
+   */
+  private static long[] asyncGetNodes(ManagedChannel ch, GetNodesRequest req, int expected) {
+    CompletableFuture<long[]> done = new CompletableFuture<>();
+    long s = System.nanoTime();
+    ManagementGrpc.newStub(ch)
+        .withDeadlineAfter(RPC_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .getNodes(
+            req,
+            new ClientResponseObserver<GetNodesRequest, Node>() {
+              long first;
+              int n;
+
+              @Override
+              public void beforeStart(ClientCallStreamObserver<GetNodesRequest> call) {
+                call.disableAutoRequestWithInitial(Integer.MAX_VALUE);
+              }
+
+              @Override
+              public void onNext(Node node) {
+                if (n++ == 0) {
+                  first = System.nanoTime() - s;
+                }
+                check(node);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                done.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {
+                try {
+                  checkCount(n, expected);
+                  done.complete(new long[] {System.nanoTime() - s, first});
+                } catch (RuntimeException e) {
+                  done.completeExceptionally(e);
+                }
+              }
+            });
+    return done.join();
+  }
+
+  private static void check(Node node) {
+    if (node.getState() != NodeState.NODE_STATE_UP) {
+      throw new IllegalStateException("node " + node.getId() + " is " + node.getState());
+    }
+  }
+
+  private static void checkCount(int n, int expected) {
+    if (n != expected) {
+      throw new IllegalStateException("GetNodes returned " + n + " nodes, want " + expected);
+    }
   }
 
   private static void report(
