@@ -74,9 +74,10 @@ public record UdpPacket(
 
   /**
    * Parses an IPv4 packet carrying UDP. The IP header checksum is verified; the UDP checksum is
-   * not: a packet crossing a veth pair may arrive with its UDP checksum not yet computed (the
-   * sender's checksum offload leaves it to hardware that does not exist), which is why DHCP clients
-   * reading packet sockets skip that check. IP options are skipped; fragments are rejected.
+   * not: a packet crossing a veth pair arrives with its UDP checksum not yet computed (the sender's
+   * checksum offload leaves it to hardware that does not exist; observed here: the nanoswitch's
+   * OFFER reaches the client's packet socket holding only the pseudo-header sum), which is why DHCP
+   * clients reading packet sockets skip that check. IP options are skipped; fragments are rejected.
    *
    * @throws MalformedPacketException when it is not a whole, valid IPv4/UDP packet
    */
