@@ -37,8 +37,9 @@ import java.util.function.Predicate;
  * <p>Every connection is one virtual thread for the handshake and client-to-destination copying,
  * plus one for the other direction. Each direction ends with a half-close of the far side, so
  * protocols that shut down their write side first still get their answer; the connection is closed
- * once both directions ended, or at once when either fails. {@link #close} closes the listener and
- * every open connection and waits for all threads.
+ * once both directions ended, or at once when either fails. Events are reported before the reply
+ * goes out, so a log line is there by the time the client sees a refusal. {@link #close} closes the
+ * listener and every open connection and waits for all threads.
  */
 public final class Socks5Server implements AutoCloseable {
   public static final int REPLY_SUCCEEDED = 0x00;
@@ -222,7 +223,9 @@ public final class Socks5Server implements AutoCloseable {
     try {
       target = handshake(client, from);
     } catch (IOException e) {
-      events.accept(new Event.ProtocolError(from, describe(e)));
+      if (!closed) { // when closing, every handshake in flight fails: that is not news
+        events.accept(new Event.ProtocolError(from, describe(e)));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -259,10 +262,10 @@ public final class Socks5Server implements AutoCloseable {
       noAuth |= m == 0;
     }
     if (!noAuth) {
-      write(client, new byte[] {VERSION, (byte) 0xff});
       events.accept(
           new Event.ProtocolError(
               from, "no acceptable method (offered " + Arrays.toString(methods) + ", need 0)"));
+      write(client, new byte[] {VERSION, (byte) 0xff});
       return Optional.empty();
     }
     write(client, new byte[] {VERSION, 0});
@@ -308,17 +311,17 @@ public final class Socks5Server implements AutoCloseable {
       try {
         address = resolve(name);
       } catch (UnknownHostException e) {
-        reply(client, REPLY_HOST_UNREACHABLE, Optional.empty());
         events.accept(
             new Event.ConnectFailed(
                 from, destination, REPLY_HOST_UNREACHABLE, "cannot resolve " + name));
+        reply(client, REPLY_HOST_UNREACHABLE, Optional.empty());
         return Optional.empty();
       }
       destination = name + " (" + address.getHostAddress() + "):" + port;
     }
     if (!allowed.test(address)) {
-      reply(client, REPLY_NETWORK_UNREACHABLE, Optional.empty());
       events.accept(new Event.Refused(from, destination, "destination not allowed"));
+      reply(client, REPLY_NETWORK_UNREACHABLE, Optional.empty());
       return Optional.empty();
     }
     SocketChannel target;
@@ -326,9 +329,9 @@ public final class Socks5Server implements AutoCloseable {
       target = dialer.connect(new InetSocketAddress(address, port), CONNECT_TIMEOUT);
     } catch (IOException e) {
       int code = replyFor(e);
-      reply(client, code, Optional.empty());
       events.accept(
           new Event.ConnectFailed(from, destination, code, String.valueOf(e.getMessage())));
+      reply(client, code, Optional.empty());
       return Optional.empty();
     }
     open.add(target);
@@ -357,8 +360,8 @@ public final class Socks5Server implements AutoCloseable {
 
   private Optional<SocketChannel> refuseProtocol(
       SocketChannel client, SocketAddress from, int code, String why) throws IOException {
-    reply(client, code, Optional.empty());
     events.accept(new Event.ProtocolError(from, why));
+    reply(client, code, Optional.empty());
     return Optional.empty();
   }
 
