@@ -52,7 +52,12 @@ public final class NetNs implements AutoCloseable {
    */
   public static NetNs open(Path path) throws IOException {
     Objects.requireNonNull(path, "path");
-    int fd = Libc.openReadOnly(path.toString());
+    int fd;
+    try {
+      fd = Libc.openReadOnly(path.toString());
+    } catch (LinuxException e) {
+      throw new IOException("cannot enter network namespace " + path + ": " + e.getMessage(), e);
+    }
     ExecutorService executor =
         Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("netns " + path.getFileName()).unstarted(r));

@@ -92,6 +92,7 @@ class NetNsTest {
         .hasMessageContaining("cannot enter network namespace " + file);
     assertThatThrownBy(() -> NetNs.open(dir.resolve("missing")))
         .isInstanceOf(IOException.class)
+        .hasMessageContaining("cannot enter network namespace")
         .hasMessageContaining("No such file");
   }
 }
