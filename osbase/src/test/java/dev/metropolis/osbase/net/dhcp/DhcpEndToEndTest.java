@@ -183,6 +183,43 @@ class DhcpEndToEndTest {
   }
 
   @Test
+  void renewalSurvivesAServerRestart() throws Exception {
+    startServer(Duration.ofSeconds(4));
+    BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    DhcpClient c = dhcp(0, "node-a", FAST, events);
+    Thread runner =
+        Thread.ofVirtual()
+            .start(() -> {
+              try {
+                c.run();
+              } catch (Exception e) {
+                // interrupted at the end
+              }
+            });
+    try {
+      Object bound = events.poll(20, TimeUnit.SECONDS);
+      assertThat(bound).isInstanceOf(DhcpClient.Event.Bound.class);
+      // A new server knows nothing; the renewal (ciaddr set) claims the free address again.
+      server.close();
+      startServer(Duration.ofSeconds(4));
+      Object renewed = events.poll(10, TimeUnit.SECONDS);
+      assertThat(renewed).isInstanceOf(DhcpClient.Event.Renewed.class);
+      assertThat(((DhcpClient.Event.Renewed) renewed).lease().address())
+          .isEqualTo(Ipv4Prefix.parse("10.1.0.2/24"));
+      assertThat(server.addressOf(MacAddress.parse(mac(0)))).contains(Ipv4.parse("10.1.0.2"));
+    } finally {
+      runner.interrupt();
+      runner.join(Duration.ofSeconds(10));
+    }
+  }
+
+  private String mac(int i) throws Exception {
+    String out = TestNetwork.ip("-n", net.clientName(i), "-o", "link", "show", "eth0");
+    int at = out.indexOf("link/ether ") + "link/ether ".length();
+    return out.substring(at, at + 17);
+  }
+
+  @Test
   void clientGivesUpWithoutAServer() throws Exception {
     TestNetwork.ip("-n", net.clientName(0), "link", "set", "eth0", "up");
     BlockingQueue<Object> events = new LinkedBlockingQueue<>();
