@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A network namespace that code can run in, so that the sockets it creates live there.
@@ -58,9 +59,14 @@ public final class NetNs implements AutoCloseable {
     } catch (LinuxException e) {
       throw new IOException("cannot enter network namespace " + path + ": " + e.getMessage(), e);
     }
+    // Exactly one thread, ever: a replacement worker would start in this process's namespace and
+    // silently create sockets there. Refusing it (null) makes run() fail loudly instead.
+    AtomicBoolean made = new AtomicBoolean();
     ExecutorService executor =
-        Executors.newSingleThreadExecutor(
-            r -> Thread.ofPlatform().daemon().name("netns " + path.getFileName()).unstarted(r));
+        Executors.newSingleThreadExecutor(r ->
+            made.compareAndSet(false, true)
+                ? Thread.ofPlatform().daemon().name("netns " + path.getFileName()).unstarted(r)
+                : null);
     try {
       try {
         // setns with CLONE_NEWNET refuses a descriptor of any other kind of file or namespace.

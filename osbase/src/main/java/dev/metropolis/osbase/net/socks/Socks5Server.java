@@ -53,6 +53,7 @@ public final class Socks5Server implements AutoCloseable {
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration LINGER = Duration.ofMillis(500);
+  static final Duration CLOSE_BOUND = Duration.ofSeconds(15);
   private static final int VERSION = 5;
   private static final int CMD_CONNECT = 1;
   private static final int ATYP_IPV4 = 1;
@@ -499,13 +500,18 @@ public final class Socks5Server implements AutoCloseable {
     }
   }
 
-  /** Stops listening, closes every connection and waits for their threads. */
+  /**
+   * Stops listening, closes every connection and waits for their threads, for at most {@link
+   * #CLOSE_BOUND}: a thread stuck in a native name lookup cannot be interrupted, and a virtual
+   * thread left behind does not keep the process alive.
+   */
   @Override
   public void close() throws IOException {
     closed = true;
     listener.close();
     boolean interrupted = false;
-    while (true) {
+    long deadline = System.nanoTime() + CLOSE_BOUND.toNanos();
+    while (System.nanoTime() - deadline < 0) {
       for (SocketChannel ch : open) {
         closeQuietly(ch);
       }
@@ -515,7 +521,7 @@ public final class Socks5Server implements AutoCloseable {
       try {
         acceptor.join();
         for (Thread t : threads) {
-          t.join(Duration.ofSeconds(5));
+          t.join(Duration.ofSeconds(1));
         }
       } catch (InterruptedException e) {
         interrupted = true;
