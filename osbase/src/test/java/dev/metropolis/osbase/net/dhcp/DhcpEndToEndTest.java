@@ -213,6 +213,44 @@ class DhcpEndToEndTest {
     }
   }
 
+  @Test
+  void anExpiredLeaseIsRemovedAndTheClientStartsOver() throws Exception {
+    startServer(Duration.ofSeconds(4));
+    BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    DhcpClient c = dhcp(0, "node-a", FAST, events);
+    Thread runner =
+        Thread.ofVirtual()
+            .start(() -> {
+              try {
+                c.run();
+              } catch (Exception e) {
+                // interrupted at the end
+              }
+            });
+    try {
+      assertThat(events.poll(20, TimeUnit.SECONDS)).isInstanceOf(DhcpClient.Event.Bound.class);
+      // No server: renewing (unicast) until T2 and rebinding (broadcast) until expiry both fail.
+      server.close();
+      server = null;
+      Object lost = events.poll(10, TimeUnit.SECONDS);
+      assertThat(lost).isInstanceOf(DhcpClient.Event.Lost.class);
+      assertThat(((DhcpClient.Event.Lost) lost).reason()).contains("expired");
+      assertThat(TestNetwork.ip("-n", net.clientName(0), "-o", "addr", "show", "dev", "eth0"))
+          .doesNotContain("10.1.0.2");
+      startServer(Duration.ofSeconds(30));
+      Object again = events.poll(20, TimeUnit.SECONDS);
+      while (again instanceof DhcpClient.Event.Retrying) {
+        again = events.poll(20, TimeUnit.SECONDS);
+      }
+      assertThat(again).isInstanceOf(DhcpClient.Event.Bound.class);
+      assertThat(((DhcpClient.Event.Bound) again).lease().address())
+          .isEqualTo(Ipv4Prefix.parse("10.1.0.2/24"));
+    } finally {
+      runner.interrupt();
+      runner.join(Duration.ofSeconds(10));
+    }
+  }
+
   private String mac(int i) throws Exception {
     String out = TestNetwork.ip("-n", net.clientName(i), "-o", "link", "show", "eth0");
     int at = out.indexOf("link/ether ") + "link/ether ".length();
