@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,8 +27,31 @@ public final class Main implements Callable<Integer> {
       description = "Per-node state directory (ESP, data).")
   Path stateDir;
 
-  @Option(names = "--address", required = true, description = "This node's external IP address.")
-  String address;
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  NetworkOption network;
+
+  /** Exactly one way to get the node's address; picocli reports none or both as a usage error. */
+  static final class NetworkOption {
+    @Option(
+        names = "--address",
+        paramLabel = "ADDR",
+        description = "This node's external IP address, given (the interfaces are left alone).")
+    String address;
+
+    @Option(
+        names = "--dhcp-interface",
+        paramLabel = "IFACE",
+        description =
+            "Get the address by DHCP on IFACE (e.g. eth0) and configure it there; the node waits"
+                + " for the first lease, then keeps renewing.")
+    String dhcpInterface;
+
+    NodeConfig.Network toConfig() {
+      return address != null
+          ? new NodeConfig.Network.Static(address)
+          : new NodeConfig.Network.Dhcp(dhcpInterface);
+    }
+  }
 
   @Option(
       names = "--curator-port",
@@ -64,7 +88,7 @@ public final class Main implements Callable<Integer> {
     NodeConfig config =
         new NodeConfig(
             stateDir.toAbsolutePath(),
-            address,
+            network.toConfig(),
             curatorPort,
             etcdPeerPort,
             etcdClientHost,

@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * nodes sharing one host's loopback override them.
  *
  * @param stateDir the per-node state directory (hosted mode's ESP and data partition)
- * @param address this node's external address, reported to the cluster
+ * @param network how the node gets its external address (the one reported to the cluster)
  * @param curatorPort Curator, CuratorLocal, Management and AAA (7835)
  * @param etcdPeerPort etcd peers (7834)
  * @param etcdClientHost where etcd's client listener binds (loopback: only this node uses it)
@@ -16,7 +16,7 @@ import java.nio.file.Path;
  */
 public record NodeConfig(
     Path stateDir,
-    String address,
+    Network network,
     int curatorPort,
     int etcdPeerPort,
     String etcdClientHost,
@@ -24,4 +24,16 @@ public record NodeConfig(
   public static final int CURATOR_PORT = 7835;
   public static final int ETCD_PEER_PORT = 7834;
   public static final int ETCD_CLIENT_PORT = 7833;
+
+  /** Where the node's external address comes from. */
+  public sealed interface Network {
+    /** Given on the command line (hosted nodes sharing the host's loopback). */
+    record Static(String address) implements Network {}
+
+    /**
+     * Leased over DHCP on {@code iface}, which the network service also configures: hosted nodes in
+     * their own network namespace behind the nanoswitch, and machines.
+     */
+    record Dhcp(String iface) implements Network {}
+  }
 }

@@ -3,6 +3,7 @@ package dev.metropolis.node;
 import dev.metropolis.api.Versions;
 import dev.metropolis.node.enrolment.Enrolment;
 import dev.metropolis.node.enrolment.EnrolmentState;
+import dev.metropolis.node.network.NetworkService;
 import dev.metropolis.node.roles.RoleServer;
 import dev.metropolis.node.storage.NodeStorage;
 import dev.metropolis.osbase.event.MemoryValue;
@@ -11,8 +12,9 @@ import dev.metropolis.osbase.supervisor.Context;
 import dev.metropolis.osbase.supervisor.SupervisedRunnable;
 
 /**
- * The root of a node's runnable tree: network, enrolment and the role server. In hosted mode the
- * node's address is given; in machine mode the network service finds it (DHCP).
+ * The root of a node's runnable tree: network, enrolment and the role server. The network service
+ * publishes the node's address (given, or leased over DHCP); everything that needs it (the role
+ * server's control plane, curator listener, status push) waits for that value.
  */
 public final class NodeRoot implements SupervisedRunnable {
   private final NodeConfig config;
@@ -31,14 +33,7 @@ public final class NodeRoot implements SupervisedRunnable {
             Versions.format(Versions.current()), storage.platform().name(), config.stateDir());
     Value<String> address = new MemoryValue<>();
     Value<EnrolmentState> enrolment = new MemoryValue<>();
-    ctx.run(
-        "network",
-        c -> {
-          c.logger().info("Using static address %s.", config.address());
-          address.set(config.address());
-          c.signalHealthy();
-          c.awaitCancel();
-        });
+    ctx.run("network", NetworkService.forThisProcess(config.network(), address));
     ctx.run("enrolment", new Enrolment(storage, enrolment, config.curatorPort()));
     ctx.run("role", new RoleServer(config, storage, enrolment, address));
     ctx.signalHealthy();
