@@ -59,23 +59,40 @@ public final class LocalCluster implements AutoCloseable {
   private final Path nodeJar;
   private final List<NodeProcess> nodes = new ArrayList<>();
   private final String subnet;
+
+  /** The namespaced network nodes live in, or null for nodes on this host's loopback. */
+  private final VirtualNetwork net;
+
+  /** Addresses nodes took by DHCP, by index (virtual network only). */
+  private final Map<Integer, String> leased = new ConcurrentHashMap<>();
+
   private X509Certificate ca;
   private X509Certificate ownerCert;
 
   /** Node IDs by launch index, filled in as nodes are found (from their test-node-number label). */
   private final Map<Integer, String> nodeIds = new ConcurrentHashMap<>();
 
-  private LocalCluster(Path dir, Path nodeJar) {
+  private LocalCluster(Path dir, Path nodeJar, VirtualNetwork net) {
     this.dir = dir;
     this.nodeJar = nodeJar;
+    this.net = net;
     this.subnet = "127.42." + ThreadLocalRandom.current().nextInt(1, 255) + ".";
   }
 
   /** Starts node 0, bootstrapping a cluster with {@code config}, and waits until it serves. */
   public static LocalCluster bootstrap(Path nodeJar, ClusterConfiguration config) throws Exception {
-    LocalCluster c = prepare(nodeJar, config);
+    return bootstrap(nodeJar, config, null);
+  }
+
+  /**
+   * Like {@link #bootstrap(Path, ClusterConfiguration)}, with nodes in the virtual network made by
+   * {@code network} (which the cluster then owns and closes), or on loopback when it is null.
+   */
+  public static LocalCluster bootstrap(
+      Path nodeJar, ClusterConfiguration config, VirtualNetwork network) throws Exception {
+    LocalCluster c = prepare(nodeJar, config, network);
     try {
-      c.node(0).start();
+      c.startNode(0);
       c.awaitCurator(0, Duration.ofSeconds(60));
       return c;
     } catch (Exception e) {
@@ -86,10 +103,20 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Prepares node 0 to bootstrap a cluster with {@code config}, without starting it. */
   public static LocalCluster prepare(Path nodeJar, ClusterConfiguration config) throws Exception {
+    return prepare(nodeJar, config, null);
+  }
+
+  private static LocalCluster prepare(
+      Path nodeJar, ClusterConfiguration config, VirtualNetwork network) throws Exception {
     if (!Files.exists(nodeJar)) {
+      if (network != null) {
+        network.close();
+      }
       throw new IllegalStateException("node jar " + nodeJar + " not built");
     }
-    LocalCluster c = new LocalCluster(Files.createTempDirectory("metropolis-cluster-"), nodeJar);
+    Path dir =
+        network != null ? network.directory() : Files.createTempDirectory("metropolis-cluster-");
+    LocalCluster c = new LocalCluster(dir, nodeJar, network);
     try {
       NodeProcess n0 = c.addNode();
       NodeParametersFiles.write(
@@ -140,24 +167,42 @@ public final class LocalCluster implements AutoCloseable {
    * until every node is UP with an address, and applies the requested roles.
    */
   public static LocalCluster launch(Path nodeJar, Options o) throws Exception {
-    LocalCluster c = bootstrap(nodeJar, o.configuration());
+    return launch(nodeJar, o, null, msg -> {});
+  }
+
+  /**
+   * Like {@link #launch(Path, Options)}, in the virtual network {@code network} (owned by the
+   * cluster from here on; null for loopback), reporting each step to {@code progress}.
+   */
+  public static LocalCluster launch(
+      Path nodeJar, Options o, VirtualNetwork network, java.util.function.Consumer<String> progress)
+      throws Exception {
+    progress.accept("Starting node 0 (bootstraps the cluster)...");
+    LocalCluster c = bootstrap(nodeJar, o.configuration(), network);
     try {
+      progress.accept("Taking ownership of the cluster with the insecure test owner key...");
       c.ownerCertificateEventually(Duration.ofSeconds(60));
       c.awaitNodes(1, Duration.ofSeconds(60));
       if (o.nodes() > 1) {
+        progress.accept("Registering nodes 1-" + (o.nodes() - 1) + " with the register ticket...");
         c.addRegisteringNodes(o.nodes() - 1);
         for (int i = 1; i < o.nodes(); i++) {
-          c.node(i).start();
+          progress.accept("Starting node " + i + "...");
+          c.startNode(i);
         }
+        progress.accept("Approving nodes as they register...");
         c.approveAll(o.nodes(), Duration.ofMinutes(2));
+        progress.accept("Waiting for " + o.nodes() + " nodes to be UP with addresses...");
         c.awaitNodes(o.nodes(), Duration.ofSeconds(60));
       }
       for (int i : new java.util.TreeSet<>(o.consensusMembers())) {
         if (i != 0) {
+          progress.accept("Making node " + i + " a consensus member...");
           c.makeConsensusMember(i, Duration.ofSeconds(60));
         }
       }
       for (int i : new java.util.TreeSet<>(o.kubernetesWorkers())) {
+        progress.accept("Making node " + i + " a Kubernetes worker...");
         c.updateRoles(i, UpdateNodeRolesRequest.newBuilder().setKubernetesWorker(true));
       }
       return c;
@@ -355,7 +400,7 @@ public final class LocalCluster implements AutoCloseable {
       if (!nodes.get(i).isAlive()) {
         continue;
       }
-      ManagedChannel ch = RpcChannelBuilder.forAddress(address(i), 7835).insecure().build();
+      ManagedChannel ch = rpc(address(i), 7835).insecure().build();
       try {
         var r =
             CuratorLocalGrpc.newBlockingStub(ch)
@@ -433,8 +478,47 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** Starts node {@code i} again on its state. */
-  public void startNode(int i) throws IOException {
-    nodes.get(i).start();
+  public void startNode(int i) throws IOException, InterruptedException {
+    NodeProcess n = nodes.get(i);
+    long offset = Files.exists(n.spec().logFile()) ? Files.size(n.spec().logFile()) : 0;
+    n.start();
+    if (net != null) {
+      leased.put(i, awaitLease(n, offset));
+    }
+  }
+
+  private static final java.util.regex.Pattern LEASE =
+      java.util.regex.Pattern.compile("Address (\\d+\\.\\d+\\.\\d+\\.\\d+) on ");
+
+  /**
+   * Waits for the node's DHCP client to log its address (after {@code offset} in its log, so a
+   * restarted node is not taken for its previous run). Nodes are started one after another, so
+   * addresses follow launch order: 10.1.0.2 for node 0, and so on.
+   */
+  private static String awaitLease(NodeProcess n, long offset)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(n.spec().logFile())) {
+        byte[] all = Files.readAllBytes(n.spec().logFile());
+        String tail =
+            new String(
+                all,
+                (int) Math.min(offset, all.length),
+                (int) Math.max(0, all.length - offset),
+                java.nio.charset.StandardCharsets.UTF_8);
+        var m = LEASE.matcher(tail);
+        if (m.find()) {
+          return m.group(1);
+        }
+      }
+      if (!n.isAlive()) {
+        throw new IllegalStateException(
+            "node exited before it had an address; see " + n.spec().logFile());
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("node got no DHCP lease in 60 s; see " + n.spec().logFile());
   }
 
   public int size() {
@@ -445,6 +529,17 @@ public final class LocalCluster implements AutoCloseable {
     int i = nodes.size();
     String addr = subnet + (10 + i);
     Path state = dir.resolve("node-" + i);
+    List<String> wrapper = List.of();
+    if (net != null) {
+      try {
+        wrapper = net.addNode(i);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while creating node " + i + "'s namespace", e);
+      }
+    }
     NodeProcess p =
         new NodeProcess(
             new NodeProcess.Spec(
@@ -454,9 +549,10 @@ public final class LocalCluster implements AutoCloseable {
                 addr,
                 7835,
                 7834,
-                addr,
+                net != null ? "127.0.0.1" : addr,
                 7833,
-                List.of()));
+                wrapper,
+                net != null ? "eth0" : ""));
     nodes.add(p);
     return p;
   }
@@ -466,7 +562,20 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public String address(int i) {
-    return nodes.get(i).spec().address();
+    return net != null ? leased.getOrDefault(i, "") : nodes.get(i).spec().address();
+  }
+
+  /** The virtual network the nodes live in, if any. */
+  public java.util.Optional<VirtualNetwork> network() {
+    return java.util.Optional.ofNullable(net);
+  }
+
+  /**
+   * A channel builder to {@code host:port}, through the network's SOCKS5 proxy when there is one.
+   */
+  private RpcChannelBuilder rpc(String host, int port) {
+    RpcChannelBuilder b = RpcChannelBuilder.forAddress(host, port);
+    return net != null ? b.socksProxy(net.socks()) : b;
   }
 
   public Path directory() {
@@ -481,7 +590,7 @@ public final class LocalCluster implements AutoCloseable {
       if (!nodes.get(i).isAlive()) {
         throw new IllegalStateException("node " + i + " exited; its log:\n" + nodes.get(i).log());
       }
-      ManagedChannel ch = RpcChannelBuilder.forAddress(address(i), 7835).insecure().build();
+      ManagedChannel ch = rpc(address(i), 7835).insecure().build();
       try {
         var resp =
             CuratorLocalGrpc.newBlockingStub(ch)
@@ -513,11 +622,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Runs one owner escrow against node {@code i} with ephemeral credentials for {@code key}. */
   public X509Certificate escrow(int i, KeyPair key) throws Exception {
-    ManagedChannel ch =
-        RpcChannelBuilder.forAddress(address(i), 7835)
-            .ephemeralCredentials(key)
-            .verifyNode(ca)
-            .build();
+    ManagedChannel ch = rpc(address(i), 7835).ephemeralCredentials(key).verifyNode(ca).build();
     try {
       CompletableFuture<byte[]> cert = new CompletableFuture<>();
       StreamObserver<EscrowRequest> req =
@@ -569,7 +674,7 @@ public final class LocalCluster implements AutoCloseable {
 
   private ManagedChannel ownerChannel(String host, int port) throws Exception {
     X509Certificate cert = ownerCertificate();
-    return RpcChannelBuilder.forAddress(host, port)
+    return rpc(host, port)
         .clusterCredentials(cert, InsecureOwnerKey.keyPair().getPrivate())
         .verifyNode(ca)
         .build();
@@ -578,7 +683,7 @@ public final class LocalCluster implements AutoCloseable {
   /** Hard restart of node {@code i} on its state: SIGKILL, then start again. */
   public void rebootNode(int i) throws Exception {
     nodes.get(i).kill();
-    nodes.get(i).start();
+    startNode(i);
   }
 
   @Override
@@ -589,6 +694,12 @@ public final class LocalCluster implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (net != null) {
+      // The network's directory belongs to whoever made the network (launch-cluster keeps it
+      // with --launch-dir).
+      net.close();
+      return;
     }
     try (Stream<Path> s = Files.walk(dir)) {
       s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -15,7 +15,10 @@ import java.util.concurrent.TimeUnit;
  * and {@link #stop(Duration)}, so the node can be started again on the same state ("reboot").
  */
 public final class NodeProcess implements AutoCloseable {
-  /** How to run one node. */
+  /**
+   * How to run one node. With a non-empty {@code dhcpInterface} the node takes its address by DHCP
+   * on that interface and {@code address} is not used.
+   */
   public record Spec(
       Path nodeJar,
       Path stateDir,
@@ -25,11 +28,12 @@ public final class NodeProcess implements AutoCloseable {
       int etcdPeerPort,
       String etcdClientHost,
       int etcdClientPort,
-      List<String> wrapper) {
+      List<String> wrapper,
+      String dhcpInterface) {
     /** A node with the well-known ports, e.g. alone in its own network namespace. */
     public static Spec standard(Path nodeJar, Path stateDir, Path logFile, String address) {
       return new Spec(
-          nodeJar, stateDir, logFile, address, 7835, 7834, "127.0.0.1", 7833, List.of());
+          nodeJar, stateDir, logFile, address, 7835, 7834, "127.0.0.1", 7833, List.of(), "");
     }
   }
 
@@ -77,7 +81,9 @@ public final class NodeProcess implements AutoCloseable {
             "-jar",
             spec.nodeJar().toString(),
             "--state-dir=" + spec.stateDir(),
-            "--address=" + spec.address(),
+            spec.dhcpInterface().isEmpty()
+                ? "--address=" + spec.address()
+                : "--dhcp-interface=" + spec.dhcpInterface(),
             "--curator-port=" + spec.curatorPort(),
             "--etcd-peer-port=" + spec.etcdPeerPort(),
             "--etcd-client-host=" + spec.etcdClientHost(),
