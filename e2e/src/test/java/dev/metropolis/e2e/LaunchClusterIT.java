@@ -1,0 +1,142 @@
+package dev.metropolis.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, for real: the launch-cluster jar starts 2 nodes in their own network
+ * namespaces behind the nanoswitch, the printed wrapper drives them through SOCKS5, and SIGTERM
+ * leaves no process, namespace or directory behind. Needs root (network namespaces), as
+ * launch-cluster itself does.
+ */
+class LaunchClusterIT {
+  private static final Pattern WRAPPER = Pattern.compile("Or use this handy wrapper: (\\S+)");
+
+  @Test
+  void launchesDrivesAndCleansUp() throws Exception {
+    assumeTrue(isRoot(), "launch-cluster needs root for network namespaces");
+    Path launchDir = Files.createTempDirectory("launch-it-");
+    Files.delete(launchDir); // launch-cluster creates it; we check it is kept with --launch-dir
+    List<String> before = namespaces();
+    Process p =
+        new ProcessBuilder(
+                javaBinary(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dmetropolis.root=" + Harness.root(),
+                "-jar",
+                Harness.root().resolve("launch/target/metropolis-launch.jar").toString(),
+                "--num-nodes=2",
+                "--kubernetes-worker=1",
+                "--quiet-nodes",
+                "--launch-dir=" + launchDir)
+            .redirectErrorStream(true)
+            .start();
+    StringBuilder out = new StringBuilder();
+    String wrapper = null;
+    try (var r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        out.append(line).append('\n');
+        Matcher m = WRAPPER.matcher(line);
+        if (m.find()) {
+          wrapper = m.group(1);
+          break;
+        }
+      }
+      assertTrue(wrapper != null, "launch-cluster never printed its wrapper:\n" + out);
+      assertTrue(out.toString().contains("Launch: Cluster running!\n"), out.toString());
+      assertTrue(
+          out.toString().contains("--endpoints 10.1.0.2 --endpoints 10.1.0.3"), out.toString());
+      String json = Files.readString(launchDir.resolve("cluster.json"));
+      assertTrue(json.contains("\"address\": \"10.1.0.3\""), json);
+
+      String describe = run(wrapper, "node", "describe");
+      assertEquals(
+          2,
+          describe
+              .lines()
+              .filter(l -> l.matches("metropolis-\\S+\\s+UP\\s+10\\.1\\.0\\.\\d.*"))
+              .count(),
+          describe);
+      assertTrue(describe.contains("KubernetesWorker"), describe);
+      assertTrue(describe.contains("HEALTHY"), describe);
+
+      // SIGTERM, as a user's kill would; Process.destroy() would also close our end of its output.
+      p.toHandle().destroy();
+      // The rest of its output ends when it exits.
+      r.lines().forEach(l -> out.append(l).append('\n'));
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "launch-cluster did not stop in 30 s");
+    } finally {
+      // On failure too: SIGTERM lets launch-cluster remove its namespaces and processes.
+      if (p.isAlive()) {
+        p.toHandle().destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+    assertTrue(out.toString().contains("Stopped; nothing left behind"), out.toString());
+    assertEquals(before, namespaces(), "namespaces left behind");
+    assertFalse(
+        ProcessHandle.allProcesses()
+            .anyMatch(h -> h.info().commandLine().orElse("").contains(launchDir.toString())),
+        "a process of the launched cluster is still running");
+    assertTrue(Files.exists(launchDir.resolve("node-0.log")), "--launch-dir keeps the logs");
+    try (var s = Files.walk(launchDir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
+    return out;
+  }
+
+  private static List<String> namespaces() throws Exception {
+    Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+    List<String> names = new ArrayList<>();
+    new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+        .lines()
+        .map(l -> l.split(" ", -1)[0])
+        .sorted()
+        .forEach(names::add);
+    p.waitFor();
+    return names;
+  }
+
+  private static boolean isRoot() throws Exception {
+    Process p = new ProcessBuilder("id", "-u").start();
+    String uid = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    p.waitFor();
+    return uid.equals("0");
+  }
+
+  private static String javaBinary() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElse(System.getProperty("java.home") + "/bin/java");
+  }
+}
