@@ -92,7 +92,7 @@ class MultiNodeIT {
   }
 
   @Test
-  @Order(1)
+  @Order(10)
   void registeredNodesAreUpHealthyAndInTheDirectory() throws Exception {
     testEventual("Heartbeat test successful", Duration.ofSeconds(30), MultiNodeIT::allHealthy);
     for (int i = 1; i < 3; i++) {
@@ -123,7 +123,7 @@ class MultiNodeIT {
   }
 
   @Test
-  @Order(2)
+  @Order(20)
   void consensusMembersBecomeVoters() throws Exception {
     cluster.makeConsensusMember(1, Duration.ofSeconds(60));
     cluster.makeConsensusMember(2, Duration.ofSeconds(60));
@@ -141,7 +141,7 @@ class MultiNodeIT {
   }
 
   @Test
-  @Order(3)
+  @Order(30)
   void anotherNodeLeadsWhenTheLeadersNodeDies() throws Exception {
     int old = cluster.leaderIndex();
     Node before = node(old);
@@ -152,18 +152,7 @@ class MultiNodeIT {
         Duration.ofSeconds(60),
         () -> {
           assertThat(cluster.leaderIndex()).isNotEqualTo(old);
-          var ch = cluster.curatorChannel();
-          try {
-            ManagementGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(10, TimeUnit.SECONDS)
-                .updateNodeLabels(
-                    UpdateNodeLabelsRequest.newBuilder()
-                        .setId(cluster.nodeId(old))
-                        .addUpsert(NodeLabels.Pair.newBuilder().setKey("failover").setValue("seen"))
-                        .build());
-          } finally {
-            ch.shutdownNow();
-          }
+          label(old, "failover", "seen");
         });
     Instant restart = Instant.now();
     cluster.startNode(old);
@@ -175,7 +164,7 @@ class MultiNodeIT {
   }
 
   @Test
-  @Order(4)
+  @Order(40)
   void removingAMemberIsRefusedWhenTheRestWouldLackAQuorum() throws Exception {
     int leader = cluster.leaderIndex();
     int down = (leader + 1) % 3;
@@ -212,8 +201,53 @@ class MultiNodeIT {
     testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
   }
 
+  /** Management write on the current leader: a label on node {@code target}. */
+  static void label(int target, String key, String value) throws Exception {
+    var ch = cluster.curatorChannel();
+    try {
+      ManagementGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .updateNodeLabels(
+              UpdateNodeLabelsRequest.newBuilder()
+                  .setId(cluster.nodeId(target))
+                  .addUpsert(NodeLabels.Pair.newBuilder().setKey(key).setValue(value))
+                  .build());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
   @Test
-  @Order(5)
+  @Order(45)
+  void rollingHardRebootKeepsServingAndLosesNoWrite() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      Node before = node(n);
+      Instant restart = Instant.now();
+      System.out.println("Test: hard reboot of node " + n);
+      cluster.rebootNode(n);
+      // While it comes back, the other two (a quorum) keep taking writes.
+      int other = (n + 1) % 3;
+      testEventual(
+          "Writes accepted during node " + n + "'s reboot",
+          Duration.ofSeconds(60),
+          () -> label(other, "rolling-" + n, "written"));
+      testEventual(
+          "Node " + n + " rejoin successful",
+          Duration.ofSeconds(90),
+          () -> rejoined(n, before, restart));
+      testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
+    }
+    // Every acknowledged write survived the three reboots.
+    for (int n = 0; n < 3; n++) {
+      assertThat(node((n + 1) % 3).getLabels().getPairsList())
+          .extracting(NodeLabels.Pair::getKey)
+          .contains("rolling-" + n);
+    }
+  }
+
+  @Test
+  @Order(50)
   void clusterComesBackFromAColdStart() throws Exception {
     for (int i = 0; i < 3; i++) {
       cluster.shutdownNode(i);
@@ -247,7 +281,7 @@ class MultiNodeIT {
   }
 
   @Test
-  @Order(6)
+  @Order(60)
   void firstNodeLeavesTheControlPlaneAndTheRestSurvivesAColdStart() throws Exception {
     String first = cluster.nodeId(0);
     testEventual(
