@@ -8,6 +8,7 @@ import dev.metropolis.osbase.net.IpCommand;
 import dev.metropolis.osbase.net.Ipv4;
 import dev.metropolis.osbase.net.Ipv4Prefix;
 import dev.metropolis.osbase.net.NetNs;
+import dev.metropolis.osbase.net.TestNetwork;
 import dev.metropolis.osbase.net.dhcp.DhcpClient;
 import dev.metropolis.osbase.net.dhcp.Lease;
 import java.io.ByteArrayOutputStream;

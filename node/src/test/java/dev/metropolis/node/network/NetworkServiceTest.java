@@ -16,6 +16,7 @@ import dev.metropolis.osbase.net.Ipv4;
 import dev.metropolis.osbase.net.Ipv4Prefix;
 import dev.metropolis.osbase.net.MacAddress;
 import dev.metropolis.osbase.net.NetNs;
+import dev.metropolis.osbase.net.TestNetwork;
 import dev.metropolis.osbase.net.dhcp.DhcpClient;
 import dev.metropolis.osbase.net.dhcp.DhcpServer;
 import dev.metropolis.osbase.supervisor.Supervisor;
