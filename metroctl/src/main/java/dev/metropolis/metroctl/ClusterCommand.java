@@ -25,13 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "cluster",
     mixinStandardHelpOptions = true,
-    description = "Cluster-wide operations.",
-    subcommands = {
-      ClusterCommand.TakeOwnership.class,
-      ClusterConfigureCommand.class,
-      ClusterCommand.Consensus.class,
-      ClusterCommand.RegisterTicket.class
-    })
+    description = "Cluster-wide operations.")
 public final class ClusterCommand implements Runnable {
   @Spec CommandSpec spec;
 

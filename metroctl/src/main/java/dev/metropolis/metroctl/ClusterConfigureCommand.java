@@ -22,8 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "configure",
     mixinStandardHelpOptions = true,
-    description = {"Get or set fields of the cluster configuration.", ConfigKey.HELP},
-    subcommands = {ClusterConfigureCommand.Get.class, ClusterConfigureCommand.Set.class})
+    description = {"Get or set fields of the cluster configuration.", ConfigKey.HELP})
 public final class ClusterConfigureCommand implements Runnable {
   @Spec CommandSpec spec;
 

@@ -35,8 +35,7 @@ import picocli.CommandLine.TypeConversionException;
     name = "metroctl",
     mixinStandardHelpOptions = true,
     version = "metroctl 0.1.0",
-    description = "Manage a Metropolis cluster through its authenticated APIs.",
-    subcommands = {ClusterCommand.class, NodeCommand.class, ApproveCommand.class})
+    description = "Manage a Metropolis cluster through its authenticated APIs.")
 public final class Metroctl implements Runnable {
   /** Output format of listing commands. */
   public enum Format {
@@ -170,6 +169,7 @@ public final class Metroctl implements Runnable {
   public static int execute(String[] args, Io io) {
     Metroctl root = new Metroctl(io);
     CommandLine cl = new CommandLine(root);
+    CommandTree.attach(cl, CommandTree.ROOT, args);
     cl.setOut(io.out());
     cl.setErr(io.err());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -220,6 +220,11 @@ public final class Metroctl implements Runnable {
     // milliseconds each, three times over. An empty store is enough; a store the user names wins.
     if (System.getProperty("javax.net.ssl.trustStore") == null) {
       System.setProperty("javax.net.ssl.trustStore", "NONE");
+    }
+    // Every Metropolis endpoint speaks x25519. Offering only that group spares the handshake a
+    // second key share (secp256r1) that a cold JVM computes slowly and the server never picks.
+    if (System.getProperty("jdk.tls.namedGroups") == null) {
+      System.setProperty("jdk.tls.namedGroups", "x25519");
     }
     System.exit(execute(args, Io.system()));
   }

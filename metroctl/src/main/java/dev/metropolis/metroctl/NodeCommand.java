@@ -24,20 +24,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code metroctl node ...}: inspecting and managing nodes. */
-@Command(
-    name = "node",
-    mixinStandardHelpOptions = true,
-    description = "Inspect and manage nodes.",
-    subcommands = {
-      NodeCommand.Describe.class,
-      NodeCommand.ListNodes.class,
-      ApproveCommand.class,
-      NodeRoleCommands.Add.class,
-      NodeRoleCommands.Remove.class,
-      NodeDeleteCommand.class,
-      NodeLabelCommands.Label.class,
-      NodeLabelCommands.Unlabel.class
-    })
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Inspect and manage nodes.")
 public final class NodeCommand implements Runnable {
   @Spec CommandSpec spec;
 

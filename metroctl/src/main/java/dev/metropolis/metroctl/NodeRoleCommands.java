@@ -19,11 +19,7 @@ public final class NodeRoleCommands {
   private NodeRoleCommands() {}
 
   /** {@code node add ...}: only {@code role} today, as in the reference. */
-  @Command(
-      name = "add",
-      mixinStandardHelpOptions = true,
-      description = "Add something to nodes.",
-      subcommands = {AddRole.class})
+  @Command(name = "add", mixinStandardHelpOptions = true, description = "Add something to nodes.")
   public static final class Add implements Runnable {
     @Spec CommandSpec spec;
 
@@ -37,8 +33,7 @@ public final class NodeRoleCommands {
   @Command(
       name = "remove",
       mixinStandardHelpOptions = true,
-      description = "Remove something from nodes.",
-      subcommands = {RemoveRole.class})
+      description = "Remove something from nodes.")
   public static final class Remove implements Runnable {
     @Spec CommandSpec spec;
 
