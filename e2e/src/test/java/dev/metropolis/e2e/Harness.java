@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Paths and credentials shared by the end-to-end suites. */
 final class Harness {
@@ -25,6 +27,50 @@ final class Harness {
 
   static Path metroctlJar() {
     return root().resolve("metroctl/target/metroctl.jar");
+  }
+
+  static Path nanoswitchJar() {
+    return root().resolve("nanoswitch/target/metropolis-nanoswitch.jar");
+  }
+
+  /**
+   * Whether multi-node suites run as launch-cluster runs nodes: each in its own network namespace
+   * behind the nanoswitch, with DHCP addresses and access through its SOCKS5 proxy. That needs
+   * root; without it (or with {@code -Dmetropolis.e2e.network=loopback}) nodes share loopback.
+   */
+  static boolean isolated() {
+    String mode = System.getProperty("metropolis.e2e.network", "auto");
+    return switch (mode) {
+      case "loopback" -> false;
+      case "isolated" -> true;
+      case "auto" -> isRoot();
+      default -> throw new IllegalArgumentException("metropolis.e2e.network: " + mode);
+    };
+  }
+
+  static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /** A launched cluster of {@code o.nodes()} nodes, isolated when {@link #isolated} says so. */
+  static LocalCluster launch(LocalCluster.Options o) throws Exception {
+    return isolated()
+        ? LocalCluster.launchIsolated(nodeJar(), nanoswitchJar(), o)
+        : LocalCluster.launch(nodeJar(), o);
+  }
+
+  /** A launched cluster of {@code nodes} nodes with the test configuration. */
+  static LocalCluster launch(int nodes) throws Exception {
+    return launch(
+        LocalCluster.Options.of(nodes, NodeParametersFiles.testConfiguration("cluster.test")));
+  }
+
+  /** metroctl's flags to reach {@code c} through node {@code i}: endpoint, and proxy if any. */
+  static List<String> reach(LocalCluster c, int i) {
+    List<String> flags = new ArrayList<>();
+    flags.add("--endpoints=" + c.address(i));
+    c.network().ifPresent(n -> flags.add("--proxy=" + n.socks()));
+    return flags;
   }
 
   static LocalCluster oneNode() throws Exception {
@@ -45,9 +91,8 @@ final class Harness {
 
   static ManagedChannel nodeChannel(LocalCluster c, int i) throws Exception {
     NodeCredentials n = nodeCredentials(c, i);
-    return RpcChannelBuilder.forAddress(c.address(i), 7835)
-        .clusterCredentials(n.cert(), n.key().getPrivate())
-        .verifyNode(c.ca())
-        .build();
+    RpcChannelBuilder b = RpcChannelBuilder.forAddress(c.address(i), 7835);
+    c.network().ifPresent(net -> b.socksProxy(net.socks()));
+    return b.clusterCredentials(n.cert(), n.key().getPrivate()).verifyNode(c.ca()).build();
   }
 }

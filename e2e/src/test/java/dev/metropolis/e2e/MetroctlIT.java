@@ -248,7 +248,7 @@ class MetroctlIT {
   @Order(7)
   void ownerAccessSurvivesANodeRestart() throws Exception {
     String before = metroctl("node", "list").out();
-    cluster.rebootNode(0);
+    cluster.restartNode(0);
     testEventual(
         "metroctl node describe works again after the restart",
         Duration.ofSeconds(90),

@@ -7,7 +7,6 @@ import dev.metropolis.api.management.GetRegisterTicketRequest;
 import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
-import dev.metropolis.launch.NodeParametersFiles;
 import dev.metropolis.osbase.pki.Pem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -68,13 +67,10 @@ class MetroctlMembershipIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster =
-        LocalCluster.launch(
-            Harness.nodeJar(),
-            LocalCluster.Options.of(1, NodeParametersFiles.testConfiguration("cluster.test")));
+    cluster = Harness.launch(1);
     cluster.addRegisteringNodes(2);
-    cluster.node(1).start();
-    cluster.node(2).start();
+    cluster.startNode(1);
+    cluster.startNode(2);
     Path config = home.resolve("metroctl");
     Files.createDirectories(config);
     Files.writeString(
@@ -103,7 +99,7 @@ class MetroctlMembershipIT {
     cmd.add("-jar");
     cmd.add(Harness.metroctlJar().toString());
     cmd.add("--config=" + home.resolve("metroctl"));
-    cmd.add("--endpoints=" + cluster.address(0));
+    cmd.addAll(Harness.reach(cluster, 0));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(home, "out", ".txt");
     Path err = Files.createTempFile(home, "err", ".txt");

@@ -11,10 +11,8 @@ import dev.metropolis.api.management.DeleteNodeRequest;
 import dev.metropolis.api.management.GetClusterInfoRequest;
 import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.api.management.Node;
-import dev.metropolis.api.management.UpdateNodeLabelsRequest;
 import dev.metropolis.api.management.UpdateNodeRolesRequest;
 import dev.metropolis.launch.LocalCluster;
-import dev.metropolis.launch.NodeParametersFiles;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -42,10 +40,7 @@ class MultiNodeIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster =
-        LocalCluster.launch(
-            Harness.nodeJar(),
-            LocalCluster.Options.of(3, NodeParametersFiles.testConfiguration("cluster.test")));
+    cluster = Harness.launch(3);
   }
 
   @AfterAll
@@ -201,20 +196,8 @@ class MultiNodeIT {
     testEventual("Three voting etcd members", Duration.ofSeconds(30), MultiNodeIT::threeVoters);
   }
 
-  /** Management write on the current leader: a label on node {@code target}. */
   static void label(int target, String key, String value) throws Exception {
-    var ch = cluster.curatorChannel();
-    try {
-      ManagementGrpc.newBlockingStub(ch)
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .updateNodeLabels(
-              UpdateNodeLabelsRequest.newBuilder()
-                  .setId(cluster.nodeId(target))
-                  .addUpsert(NodeLabels.Pair.newBuilder().setKey(key).setValue(value))
-                  .build());
-    } finally {
-      ch.shutdownNow();
-    }
+    cluster.label(target, key, value);
   }
 
   @Test
@@ -225,7 +208,7 @@ class MultiNodeIT {
       Node before = node(n);
       Instant restart = Instant.now();
       System.out.println("Test: hard reboot of node " + n);
-      cluster.rebootNode(n);
+      cluster.restartNode(n);
       // While it comes back, the other two (a quorum) keep taking writes.
       int other = (n + 1) % 3;
       testEventual(

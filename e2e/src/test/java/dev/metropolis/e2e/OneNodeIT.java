@@ -211,7 +211,7 @@ class OneNodeIT {
     Node before = nodes("").getFirst();
     var ca = cluster.ca();
     Instant restart = Instant.now();
-    cluster.rebootNode(0);
+    cluster.restartNode(0);
     assertThat(cluster.awaitCurator(0, Duration.ofSeconds(60)).getEncoded())
         .isEqualTo(ca.getEncoded());
     testEventual(

@@ -22,6 +22,7 @@ import dev.metropolis.api.management.GetRegisterTicketRequest;
 import dev.metropolis.api.management.GetRegisterTicketResponse;
 import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.api.management.Node;
+import dev.metropolis.api.management.UpdateNodeLabelsRequest;
 import dev.metropolis.api.management.UpdateNodeRolesRequest;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.Pem;
@@ -36,8 +37,8 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,7 +47,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A cluster of hosted node processes on this host's loopback, for integration tests: each node gets
@@ -68,6 +68,9 @@ public final class LocalCluster implements AutoCloseable {
 
   private X509Certificate ca;
   private X509Certificate ownerCert;
+
+  /** Whether {@link #close} deletes {@link #dir} even though a virtual network was given. */
+  private boolean ownsDirectory;
 
   /** Node IDs by launch index, filled in as nodes are found (from their test-node-number label). */
   private final Map<Integer, String> nodeIds = new ConcurrentHashMap<>();
@@ -212,6 +215,31 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Like {@link #launch(Path, Options)}, but in a virtual network of its own (network namespaces
+   * behind a nanoswitch started from {@code nanoswitchJar}), as launch-cluster runs it, in a
+   * temporary directory that {@link #close} deletes with everything else. Needs root.
+   */
+  public static LocalCluster launchIsolated(Path nodeJar, Path nanoswitchJar, Options o)
+      throws Exception {
+    Path dir = Files.createTempDirectory("metropolis-cluster-");
+    VirtualNetwork net;
+    try {
+      net = VirtualNetwork.create(dir, nanoswitchJar);
+    } catch (Exception e) {
+      Directories.deleteTree(dir);
+      throw e;
+    }
+    try {
+      LocalCluster c = launch(nodeJar, o, net, msg -> System.out.println("Cluster: " + msg));
+      c.ownsDirectory = true;
+      return c;
+    } catch (Exception | AssertionError e) {
+      Directories.deleteTree(dir);
+      throw e;
+    }
+  }
+
   /** Adds {@code count} nodes set up to register with this cluster (not started). */
   public void addRegisteringNodes(int count) throws Exception {
     GetRegisterTicketResponse ticket;
@@ -330,6 +358,22 @@ public final class LocalCluster implements AutoCloseable {
       ManagementGrpc.newBlockingStub(ch)
           .withDeadlineAfter(15, TimeUnit.SECONDS)
           .updateNodeRoles(req.setId(nodeId(i)).build());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** Sets label {@code key=value} on node {@code i} through the leader (a Management write). */
+  public void label(int i, String key, String value) throws Exception {
+    ManagedChannel ch = curatorChannel();
+    try {
+      ManagementGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .updateNodeLabels(
+              UpdateNodeLabelsRequest.newBuilder()
+                  .setId(nodeId(i))
+                  .addUpsert(NodeLabels.Pair.newBuilder().setKey(key).setValue(value))
+                  .build());
     } finally {
       ch.shutdownNow();
     }
@@ -680,10 +724,67 @@ public final class LocalCluster implements AutoCloseable {
         .build();
   }
 
-  /** Hard restart of node {@code i} on its state: SIGKILL, then start again. */
-  public void rebootNode(int i) throws Exception {
+  /**
+   * Hard restart of node {@code i} on its state (SIGKILL, then start again), without waiting for it
+   * to rejoin: for tests that check what the rest of the cluster does meanwhile.
+   */
+  public void restartNode(int i) throws Exception {
     nodes.get(i).kill();
     startNode(i);
+  }
+
+  /**
+   * Hard reboot of node {@code i}: {@link #restartNode}, then waits until the leader reports it UP
+   * and HEALTHY with a heartbeat sent after the restart.
+   */
+  public void rebootNode(int i, Duration timeout) throws Exception {
+    Instant restart = Instant.now();
+    restartNode(i);
+    awaitHeartbeatAfter(i, restart, timeout);
+  }
+
+  /**
+   * Waits until the leader reports node {@code i} UP, HEALTHY, and heartbeating after {@code t}.
+   */
+  public void awaitHeartbeatAfter(int i, Instant t, Duration timeout) throws Exception {
+    String id = nodeId(i);
+    poll(
+        "node " + i + " healthy with a heartbeat after " + t,
+        timeout,
+        () -> {
+          for (Node n : nodes()) {
+            if (n.getId().equals(id)) {
+              Duration since =
+                  Duration.ofSeconds(
+                      n.getTimeSinceHeartbeat().getSeconds(), n.getTimeSinceHeartbeat().getNanos());
+              return n.getState() == NodeState.NODE_STATE_UP
+                  && n.getHealth() == Node.Health.HEALTH_HEALTHY
+                  && Instant.now().minus(since).isAfter(t);
+            }
+          }
+          return false;
+        });
+  }
+
+  /**
+   * Cuts node {@code i} off the cluster network: its switch port goes down, so nothing reaches it
+   * and it reaches nothing, while its process keeps running. Needs the virtual network.
+   */
+  public void partitionNode(int i) throws IOException, InterruptedException {
+    requireNetwork("partitionNode").partition(i);
+  }
+
+  /** Restores node {@code i}'s link after {@link #partitionNode}. */
+  public void healNode(int i) throws IOException, InterruptedException {
+    requireNetwork("healNode").heal(i);
+  }
+
+  private VirtualNetwork requireNetwork(String what) {
+    if (net == null) {
+      throw new UnsupportedOperationException(
+          what + " needs the virtual network: loopback nodes share one link");
+    }
+    return net;
   }
 
   @Override
@@ -696,16 +797,14 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     if (net != null) {
-      // The network's directory belongs to whoever made the network (launch-cluster keeps it
-      // with --launch-dir).
       net.close();
-      return;
+      // Unless made here, the network's directory belongs to whoever made the network
+      // (launch-cluster keeps it with --launch-dir).
+      if (!ownsDirectory) {
+        return;
+      }
     }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort: the directory is under the system temp dir.
-    }
+    Directories.deleteTree(dir);
   }
 
   /** Keeps the directory (logs) for inspection instead of deleting it: for failing tests. */

@@ -1,5 +1,6 @@
 package dev.metropolis.bench.system;
 
+import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
@@ -114,7 +115,7 @@ public final class OneNodeBench {
           "Idle RSS after 30 s: node core %d MiB + etcd %d MiB = %d MiB%n",
           nodeRss / 1024, etcdRss / 1024, (nodeRss + etcdRss) / 1024);
     } finally {
-      deleteTree(work);
+      Directories.deleteTree(work);
     }
   }
 
@@ -165,13 +166,5 @@ public final class OneNodeBench {
 
   private static void say(String s) {
     System.err.println("bench: " + s);
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    try (var s = Files.walk(p)) {
-      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(x);
-      }
-    }
   }
 }

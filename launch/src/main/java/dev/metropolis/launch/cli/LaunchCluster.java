@@ -2,6 +2,7 @@ package dev.metropolis.launch.cli;
 
 import dev.metropolis.api.common.ClusterConfiguration;
 import dev.metropolis.api.management.UpdateNodeRolesRequest;
+import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.VirtualNetwork;
@@ -127,7 +128,7 @@ public final class LaunchCluster implements Callable<Integer> {
       net = VirtualNetwork.create(dir, root.resolve("nanoswitch/target/metropolis-nanoswitch.jar"));
     } catch (Exception e) {
       if (!keepDir) {
-        deleteTree(dir);
+        Directories.deleteTree(dir);
       }
       throw e;
     }
@@ -154,7 +155,7 @@ public final class LaunchCluster implements Callable<Integer> {
           }
           tails.forEach(Tail::close);
           if (!keepDir) {
-            deleteTree(dir);
+            Directories.deleteTree(dir);
           }
           say("Stopped; nothing left behind" + (keepDir ? " but " + dir + "." : "."));
           done.countDown();
@@ -368,14 +369,6 @@ public final class LaunchCluster implements Callable<Integer> {
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
     Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  private static void deleteTree(Path dir) {
-    try (var s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort; the directory is under the system temp dir.
-    }
   }
 
   private void say(String msg) {
