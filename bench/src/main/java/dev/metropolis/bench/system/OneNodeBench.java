@@ -4,8 +4,12 @@ import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
+import dev.metropolis.osbase.net.socks.Socks5Server;
 import dev.metropolis.osbase.pki.Pem;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +32,8 @@ import java.util.concurrent.TimeUnit;
 public final class OneNodeBench {
   private OneNodeBench() {}
 
-  /** One way of starting metroctl. */
-  record Variant(String name, List<String> jvmFlags, List<String> args) {}
+  /** One way of starting metroctl: the whole command line. */
+  record Variant(String name, List<String> command) {}
 
   public static void main(String[] argv) throws Exception {
     int runs = argv.length > 0 ? Integer.parseInt(argv[0]) : 15;
@@ -38,6 +42,7 @@ public final class OneNodeBench {
     Path ctlJar = root.resolve("metroctl/target/metroctl.jar");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path work = Files.createTempDirectory("metropolis-bench-");
+    Socks5Server socks = null;
     try (LocalCluster cluster =
         LocalCluster.bootstrap(nodeJar, NodeParametersFiles.testConfiguration("bench.test"))) {
       Path config = work.resolve("metroctl");
@@ -47,33 +52,45 @@ public final class OneNodeBench {
           Pem.encodeOwnerKey(InsecureOwnerKey.keyPair().getPrivate()));
       List<String> common =
           List.of("--config=" + config, "--endpoints=" + cluster.address(0), "node", "describe");
-      List<String> wrapper = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
-      Path aot = work.resolve("metroctl.aot");
-
       say("taking ownership");
-      run(
-          java,
-          List.of(),
-          ctlJar,
-          List.of(
-              "--config=" + config,
-              "--endpoints=" + cluster.address(0),
-              "--insecure-accept-and-persist-first-encountered-ca",
-              "cluster",
-              "takeownership"));
-      say("training the AOT cache (one describe run with -XX:AOTCacheOutput)");
-      List<String> train = new ArrayList<>(wrapper);
-      train.add("-XX:AOTCacheOutput=" + aot);
-      run(java, train, ctlJar, common);
-      List<String> withAot = new ArrayList<>(wrapper);
-      withAot.add("-XX:AOTCache=" + aot);
+      runRaw(
+          javaJar(
+              java,
+              ctlJar,
+              List.of(
+                  "--config=" + config,
+                  "--endpoints=" + cluster.address(0),
+                  "--insecure-accept-and-persist-first-encountered-ca",
+                  "cluster",
+                  "takeownership")));
+      // The operator's path: ./metropolis metroctl, which trains its AOT cache on the first
+      // successful run after a build. Launched clusters are reached through a SOCKS5 proxy, so
+      // that path is timed too, through the same proxy code the nanoswitch runs.
+      socks =
+          Socks5Server.start(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+              a -> true,
+              (dest, timeout) -> {
+                SocketChannel ch = SocketChannel.open();
+                ch.socket().connect(dest, (int) timeout.toMillis());
+                return ch;
+              },
+              e -> {});
+      List<String> wrapper = List.of(root.resolve("metropolis").toString(), "metroctl");
+      List<String> viaProxy = new ArrayList<>(common);
+      viaProxy.addFirst("--proxy=127.0.0.1:" + socks.localAddress().getPort());
+      say("training the wrapper's AOT cache (first run after a build)");
+      Files.deleteIfExists(root.resolve("metroctl/target/metroctl.aot"));
+      runRaw(concat(wrapper, common));
 
       List<Variant> variants =
           List.of(
-              new Variant("baseline: java -version", List.of(), List.of()),
-              new Variant("describe, default JVM flags", List.of(), common),
-              new Variant("describe, wrapper flags (C1, SerialGC)", wrapper, common),
-              new Variant("describe, wrapper flags + AOT cache", withAot, common));
+              new Variant("baseline: java -version", List.of(java, "-version")),
+              new Variant(
+                  "java -jar metroctl.jar (default JVM flags)", javaJar(java, ctlJar, common)),
+              new Variant("./metropolis metroctl (AOT cache)", concat(wrapper, common)),
+              new Variant(
+                  "./metropolis metroctl (AOT cache) via SOCKS5 proxy", concat(wrapper, viaProxy)));
       Map<Variant, List<Long>> times = new LinkedHashMap<>();
       for (Variant v : variants) {
         times.put(v, new ArrayList<>());
@@ -82,11 +99,7 @@ public final class OneNodeBench {
       for (int i = 0; i < runs; i++) {
         for (Variant v : variants) {
           long t0 = System.nanoTime();
-          if (v.args().isEmpty()) {
-            runRaw(List.of(java, "-version"));
-          } else {
-            run(java, v.jvmFlags(), ctlJar, v.args());
-          }
+          runRaw(v.command());
           times.get(v).add((System.nanoTime() - t0) / 1_000_000);
         }
       }
@@ -115,19 +128,21 @@ public final class OneNodeBench {
           "Idle RSS after 30 s: node core %d MiB + etcd %d MiB = %d MiB%n",
           nodeRss / 1024, etcdRss / 1024, (nodeRss + etcdRss) / 1024);
     } finally {
+      if (socks != null) {
+        socks.close();
+      }
       Directories.deleteTree(work);
     }
   }
 
-  private static void run(String java, List<String> flags, Path jar, List<String> args)
-      throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.addAll(flags);
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(args);
-    runRaw(cmd);
+  private static List<String> javaJar(String java, Path jar, List<String> args) {
+    return concat(List.of(java, "-jar", jar.toString()), args);
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 
   private static void runRaw(List<String> cmd) throws IOException, InterruptedException {
