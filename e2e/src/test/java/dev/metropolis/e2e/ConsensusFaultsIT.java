@@ -18,7 +18,6 @@ import dev.metropolis.osbase.pki.Pem;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -192,35 +191,13 @@ class ConsensusFaultsIT {
     assertThat(describe.out()).contains(id).contains("\"seen-through-follower\"");
   }
 
-  record Run(int code, String out, String err) {}
-
   /** Runs the real metroctl with node {@code endpoint} as its only endpoint. */
-  static Run metroctl(int endpoint, String... args) throws Exception {
+  static Harness.MetroctlRun metroctl(int endpoint, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-jar");
-    cmd.add(Harness.metroctlJar().toString());
     cmd.add("--config=" + home.resolve("metroctl"));
     cmd.add("--endpoints=" + cluster.address(endpoint));
     cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(home, "out", ".txt");
-    Path err = Files.createTempFile(home, "err", ".txt");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("metroctl " + List.of(args) + " did not finish in 60 s");
-    }
-    Run r =
-        new Run(
-            p.exitValue(),
-            Files.readString(out, StandardCharsets.UTF_8),
-            Files.readString(err, StandardCharsets.UTF_8));
+    var r = Harness.metroctl(home, cmd);
     System.out.printf(
         "$ metroctl %s%n%s%s[exit %d]%n", String.join(" ", args), r.out(), r.err(), r.code());
     return r;
