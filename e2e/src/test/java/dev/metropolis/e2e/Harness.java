@@ -6,12 +6,14 @@ import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.Pem;
 import dev.metropolis.rpc.RpcChannelBuilder;
 import io.grpc.ManagedChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Paths and credentials shared by the end-to-end suites. */
 final class Harness {
@@ -94,5 +96,37 @@ final class Harness {
     RpcChannelBuilder b = RpcChannelBuilder.forAddress(c.address(i), 7835);
     c.network().ifPresent(net -> b.socksProxy(net.socks()));
     return b.clusterCredentials(n.cert(), n.key().getPrivate()).verifyNode(c.ca()).build();
+  }
+
+  /** The outcome of one run of the real metroctl jar. */
+  record MetroctlRun(int code, String out, String err) {}
+
+  /**
+   * Runs the real metroctl jar with exactly {@code args}, standard input closed, its output kept in
+   * files under {@code scratch}.
+   */
+  static MetroctlRun metroctl(Path scratch, List<String> args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-jar");
+    cmd.add(metroctlJar().toString());
+    cmd.addAll(args);
+    Path out = Files.createTempFile(scratch, "out", ".txt");
+    Path err = Files.createTempFile(scratch, "err", ".txt");
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("metroctl " + args + " did not finish in 60 s");
+    }
+    return new MetroctlRun(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
   }
 }

@@ -18,8 +18,13 @@ import dev.metropolis.api.management.GetNodesRequest;
 import dev.metropolis.api.management.GetRegisterTicketRequest;
 import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.api.management.Node;
+import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
+import dev.metropolis.metroctl.client.ClusterClient;
+import dev.metropolis.metroctl.client.ConfigDir;
+import dev.metropolis.metroctl.client.Endpoint;
+import dev.metropolis.metroctl.output.NodeView;
 import dev.metropolis.osbase.pki.Certificates;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.NodeId;
@@ -46,6 +51,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -69,9 +75,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * message. The handler reads and converts every node before it sends the first one, so the latter
  * is server work plus one round trip; a trivial RPC (GetCACertificate: one TLS request and one etcd
  * read) is timed interleaved with it as the round-trip baseline, which also makes runs on noisy
- * machines comparable. GetNodes runs with the blocking stub (as metroctl calls it) and, without a
- * filter, also with an async stub that requests every message up front: the blocking iterator asks
- * the transport thread for one message at a time, which at 1,000 nodes costs more than the server.
+ * machines comparable. GetNodes runs with the blocking stub and, without a filter, also with an
+ * async stub that requests every message up front: the blocking iterator asks the transport thread
+ * for one message at a time, which at 1,000 nodes costs more than the server. It also runs through
+ * metroctl's own client library ({@code ClusterClient.getNodes} on the channel metroctl builds),
+ * and the nodes are rendered as metroctl's {@code node describe} table, to see what the CLI adds.
  *
  * <p>Results: docs/benchmarks.md, "Curator at scale". Run (after {@code mvn -B -q package
  * -DskipTests -pl bench,node -am}):
@@ -164,7 +172,28 @@ public final class CuratorScaleBench {
   record Calls(String call, int nodes, List<Long> whole, List<Long> firstMessage) {}
 
   /** What every simulated node needs: the cluster's CA, ticket and the owner's channel. */
-  record Target(String address, X509Certificate ca, ByteString ticket, ManagedChannel owner) {}
+  record Target(
+      String address,
+      X509Certificate ca,
+      ByteString ticket,
+      ManagedChannel owner,
+      ClusterClient metroctl) {}
+
+  /** metroctl's own client library, configured as after {@code cluster takeownership}. */
+  private static ClusterClient metroctlClient(LocalCluster cluster) throws Exception {
+    ConfigDir dir = new ConfigDir(Files.createTempDirectory(cluster.directory(), "metroctl-"));
+    dir.writeOwnerKey(InsecureOwnerKey.keyPair().getPrivate());
+    dir.writeOwnerCertificate(cluster.ownerCertificate());
+    dir.writeCaCertificate(cluster.ca());
+    return new ClusterClient(
+        new ClusterClient.Options(
+            dir,
+            List.of(new Endpoint(cluster.address(0), CURATOR_PORT)),
+            Optional.empty(),
+            false,
+            (lines, question) -> Optional.empty(),
+            line -> {}));
+  }
 
   public static void main(String[] argv) throws Exception {
     Options o = Options.parse(argv);
@@ -188,7 +217,8 @@ public final class CuratorScaleBench {
               .withDeadlineAfter(10, TimeUnit.SECONDS)
               .getRegisterTicket(GetRegisterTicketRequest.getDefaultInstance())
               .getTicket();
-      Target t = new Target(cluster.address(0), cluster.ca(), ticket, owner);
+      Target t =
+          new Target(cluster.address(0), cluster.ca(), ticket, owner, metroctlClient(cluster));
       ManagedChannel local =
           RpcChannelBuilder.forAddress(t.address(), CURATOR_PORT).verifyNode(t.ca()).build();
       List<Calls> calls = new ArrayList<>();
@@ -204,6 +234,7 @@ public final class CuratorScaleBench {
         }
       } finally {
         local.shutdownNow();
+        t.metroctl().close();
       }
       long nodePid = cluster.node(0).pid().orElseThrow();
       long nodeRss = OneNodeBench.rssKiB(nodePid);
@@ -406,6 +437,18 @@ public final class CuratorScaleBench {
             expected,
             new ArrayList<>(),
             new ArrayList<>());
+    Calls viaMetroctl =
+        new Calls(
+            "GetNodes, metroctl's ClusterClient.getNodes (its channel)",
+            expected,
+            new ArrayList<>(),
+            new ArrayList<>());
+    Calls table =
+        new Calls(
+            "metroctl output: render the nodes as the `node describe` table (no RPC)",
+            expected,
+            new ArrayList<>(),
+            new ArrayList<>());
     // The first stage also warms up both JVMs (the node runs C1 only), so it gets longer.
     int warmup = expected == 1 ? o.warmup() * 10 : o.warmup();
     for (int round = -warmup; round < o.rounds(); round++) {
@@ -444,8 +487,29 @@ public final class CuratorScaleBench {
         async.whole().add(r[0]);
         async.firstMessage().add(r[1]);
       }
+      // metroctl connects and finds the leader first; only the GetNodes call itself is timed.
+      List<Node> listed = new ArrayList<>();
+      long viaClient =
+          t.metroctl()
+              .asOwner(ch -> {
+                long start = System.nanoTime();
+                listed.addAll(t.metroctl().getNodes(ch, ""));
+                return System.nanoTime() - start;
+              });
+      checkCount(listed.size(), expected);
+      listed.forEach(CuratorScaleBench::check);
+      s = System.nanoTime();
+      String rendered = NodeView.table(listed).render();
+      long render = System.nanoTime() - s;
+      if (rendered.isEmpty()) {
+        throw new IllegalStateException("empty table");
+      }
+      if (keep) {
+        viaMetroctl.whole().add(viaClient);
+        table.whole().add(render);
+      }
     }
-    return List.of(baseline, plain, cel, async);
+    return List.of(baseline, plain, cel, async, viaMetroctl, table);
   }
 
   /**

@@ -108,7 +108,7 @@ final class ConsensusMembers {
   }
 
   /**
-   * Adds node {@code n} as a learner, unless a member for it exists already (a retried call), and
+   * Adds node {@code n} as a learner, unless a learner for it exists already (a retried call), and
    * returns the ConsensusMember payload the node starts its etcd from.
    *
    * <p>The peers listed are every member after the addition, learners included: etcd 3.4 refuses to
@@ -128,7 +128,18 @@ final class ConsensusMembers {
                             + " has not reported an external address yet; its etcd member needs"
                             + " one")
                     .asRuntimeException());
-    if (memberOf(members, leaderNodeId, n).isEmpty()) {
+    var existing = memberOf(members, leaderNodeId, n);
+    if (existing.isPresent() && !existing.get().learner()) {
+      // A voter for a node without the role (callers add only to such nodes), left by a partly
+      // failed change: the node drops its etcd data when it sees its role gone, and a voter must
+      // never come back with an empty log (it would have forgotten its votes and the entries it
+      // acknowledged). Replace it with a fresh learner, if the rest keeps a quorum.
+      removeMember(n, existing.get(), members);
+      members = list();
+      existing = Optional.empty();
+    }
+    // A learner already there (a retried call) is kept: the background loop promotes it.
+    if (existing.isEmpty()) {
       try {
         etcd.getClusterClient()
             .addMember(List.of(URI.create(url)), true)
@@ -174,11 +185,14 @@ final class ConsensusMembers {
   void remove(Node n) throws Exception {
     List<Member> members = list();
     var mine = memberOf(members, leaderNodeId, n);
-    if (mine.isEmpty()) {
-      return;
+    if (mine.isPresent()) {
+      removeMember(n, mine.get(), members);
     }
+  }
+
+  private void removeMember(Node n, Member mine, List<Member> members) throws Exception {
     long voters = members.stream().filter(m -> !m.learner()).count();
-    if (!mine.get().learner() && voters <= 1) {
+    if (!mine.learner() && voters <= 1) {
       throw Status.FAILED_PRECONDITION
           .withDescription(
               "consensus_member: node "
@@ -188,7 +202,7 @@ final class ConsensusMembers {
           .asRuntimeException();
     }
     try {
-      etcd.getClusterClient().removeMember(mine.get().id()).get(TIMEOUT_S, TimeUnit.SECONDS);
+      etcd.getClusterClient().removeMember(mine.id()).get(TIMEOUT_S, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       String why = causeMessage(e);
       if (why.contains("not found")) {

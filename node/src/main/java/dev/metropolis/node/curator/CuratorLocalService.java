@@ -8,11 +8,13 @@ import dev.metropolis.api.curator.GetCurrentLeaderRequest;
 import dev.metropolis.api.curator.GetCurrentLeaderResponse;
 import dev.metropolis.api.storage.LeaderElectionValue;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent.EventType;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -59,6 +61,50 @@ public final class CuratorLocalService extends CuratorLocalGrpc.CuratorLocalImpl
   }
 
   /**
+   * The leader named by election key {@code leaderKv}, with its curator's address from its node
+   * record (empty when it has none).
+   */
+  private static GetCurrentLeaderResponse.Builder leaderOf(
+      Client etcd, KeyValue leaderKv, int curatorPort) throws Exception {
+    String leaderId = LeaderElectionValue.parseFrom(leaderKv.getValue().getBytes()).getNodeId();
+    var record = new NodeStore(etcd.getKVClient()).get(leaderId);
+    String host = record.map(r -> r.node().getStatus().getExternalAddress()).orElse("");
+    int port =
+        record
+            .filter(r -> r.node().getStatus().hasRunningCurator())
+            .map(r -> r.node().getStatus().getRunningCurator().getPort())
+            .orElse(curatorPort);
+    return GetCurrentLeaderResponse.newBuilder()
+        .setLeaderNodeId(leaderId)
+        .setLeaderHost(host)
+        .setLeaderPort(port);
+  }
+
+  /**
+   * Who leads, for a follower's refusal of a leader-only call: {@code "<node ID> at
+   * <host>:<port>"}, or empty when no leader (or etcd) answers.
+   */
+  public static Optional<String> describeLeader(Client etcd, int curatorPort) {
+    try {
+      var kv = new LeaderElection(etcd, Curator.LEADER_TTL).currentLeaderKey();
+      if (kv.isEmpty()) {
+        return Optional.empty();
+      }
+      var l = leaderOf(etcd, kv.get(), curatorPort);
+      return Optional.of(
+          l.getLeaderNodeId()
+              + (l.getLeaderHost().isEmpty()
+                  ? " (address not known yet)"
+                  : " at " + l.getLeaderHost() + ":" + l.getLeaderPort()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
    * A leader answers with itself and keeps the stream open for its whole tenure. A follower answers
    * with the leader it sees in etcd and ends the stream when that leader's key goes, so the client
    * asks again.
@@ -100,22 +146,7 @@ public final class CuratorLocalService extends CuratorLocalGrpc.CuratorLocalImpl
             .withDescription("no curator leader elected yet")
             .asRuntimeException();
       }
-      String leaderId =
-          LeaderElectionValue.parseFrom(leaderKv.get().getValue().getBytes()).getNodeId();
-      var record = new NodeStore(etcd.getKVClient()).get(leaderId);
-      String host = record.map(r -> r.node().getStatus().getExternalAddress()).orElse("");
-      int port =
-          record
-              .filter(r -> r.node().getStatus().hasRunningCurator())
-              .map(r -> r.node().getStatus().getRunningCurator().getPort())
-              .orElse(curatorPort);
-      out.onNext(
-          GetCurrentLeaderResponse.newBuilder()
-              .setLeaderNodeId(leaderId)
-              .setLeaderHost(host)
-              .setLeaderPort(port)
-              .setThisNodeId(nodeId)
-              .build());
+      out.onNext(leaderOf(etcd, leaderKv.get(), curatorPort).setThisNodeId(nodeId).build());
       var watcher =
           etcd.getWatchClient()
               .watch(

@@ -3,6 +3,7 @@ package dev.metropolis.node.curator;
 import io.grpc.Status;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Whether this curator leads right now, and the leader's state if so. Handlers of leader-only
@@ -11,14 +12,29 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class LeaderState {
   private final AtomicReference<CuratorLeader> current = new AtomicReference<>();
+  private final Supplier<Optional<String>> whoLeads;
 
-  /** The current tenure, or UNAVAILABLE. */
+  /** A state whose refusals do not say who leads. */
+  public LeaderState() {
+    this(Optional::empty);
+  }
+
+  /**
+   * @param whoLeads names the leader for a refusal (asked only when refusing)
+   */
+  public LeaderState(Supplier<Optional<String>> whoLeads) {
+    this.whoLeads = whoLeads;
+  }
+
+  /** The current tenure, or UNAVAILABLE naming the leader when one is known. */
   public CuratorLeader require() {
     CuratorLeader l = current.get();
     if (l == null || l.leadership().lost().isDone()) {
       throw Status.UNAVAILABLE
           .withDescription(
-              "this curator is not the leader; find it with CuratorLocal.GetCurrentLeader")
+              "this curator is not the leader"
+                  + whoLeads.get().map(w -> "; the leader is " + w).orElse("")
+                  + "; find it with CuratorLocal.GetCurrentLeader")
           .asRuntimeException();
     }
     return l;

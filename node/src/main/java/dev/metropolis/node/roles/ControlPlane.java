@@ -106,6 +106,20 @@ public final class ControlPlane implements SupervisedRunnable {
           peers.put(p.getName(), p.getUrl());
         }
         String id = NodeId.of(creds.key().getPublic());
+        if (lostVoterData(cm.getPeerCertificate())) {
+          ctx.logger()
+              .error(
+                  "etcd data directory %s is gone, but this node's etcd member has been a voter"
+                      + " in its current membership. Not starting etcd: it would rejoin with an"
+                      + " empty log under a voter's identity (forgetting its votes and the"
+                      + " writes it acknowledged) or found a new cluster. The other members keep"
+                      + " serving. To recover, remove this node's ConsensusMember role (metroctl"
+                      + " node remove role ConsensusMember %s), then add it again: the node then"
+                      + " joins as a new learner with an empty data directory.",
+                  storage.etcdDataDir(), id);
+          ctx.signalHealthy();
+          awaitRoleChange(cm.getPeerCertificate());
+        }
         etcd =
             etcdConfig(
                 id,
@@ -127,7 +141,15 @@ public final class ControlPlane implements SupervisedRunnable {
     Map<String, SupervisedRunnable> group = new LinkedHashMap<>();
     group.put("etcd", consensus.process());
     group.put("consensus", consensus.client());
-    group.put("curator", curator.create(client, state, roles));
+    SupervisedRunnable cur = curator.create(client, state, roles);
+    group.put(
+        "curator",
+        c -> {
+          // The client exists once the member votes: from now on its data must not be lost.
+          get(client);
+          markVoter();
+          cur.run(c);
+        });
     ctx.runGroup(group);
     ctx.signalHealthy();
     awaitRoleChange(roles.getConsensusMember().getPeerCertificate());
@@ -154,25 +176,53 @@ public final class ControlPlane implements SupervisedRunnable {
     return r.hasConsensusMember() ? r.getConsensusMember().getPeerCertificate() : ByteString.EMPTY;
   }
 
+  /** Next to etcd's data directory: the peer certificate of the membership the data is for. */
+  private java.nio.file.Path membershipMarker() {
+    return storage.etcdDataDir().resolveSibling("member.der");
+  }
+
+  /** Next to etcd's data directory: present once that membership's member has been a voter. */
+  private java.nio.file.Path voterMarker() {
+    return storage.etcdDataDir().resolveSibling("voted");
+  }
+
   /**
    * Keeps etcd data only for the membership it was created for: data from an earlier membership
    * (the role was removed and added again) would make etcd rejoin as a member that no longer
    * exists.
    */
   private void useMembership(ByteString peerCertificate) throws java.io.IOException {
-    java.nio.file.Path marker = storage.etcdDataDir().resolveSibling("member.der");
-    if (Files.exists(storage.etcdDataDir())
-        && Files.exists(marker)
-        && !ByteString.copyFrom(Files.readAllBytes(marker)).equals(peerCertificate)) {
-      deleteTree(storage.etcdDataDir());
+    if (Files.exists(membershipMarker()) && !isCurrent(peerCertificate)) {
+      forgetMembership();
     }
-    NodeStorage.writeAtomic(marker, peerCertificate.toByteArray(), false);
+    NodeStorage.writeAtomic(membershipMarker(), peerCertificate.toByteArray(), false);
+  }
+
+  private boolean isCurrent(ByteString peerCertificate) throws java.io.IOException {
+    var marker = membershipMarker();
+    return Files.exists(marker)
+        && ByteString.copyFrom(Files.readAllBytes(marker)).equals(peerCertificate);
+  }
+
+  /** Whether this membership's member has voted with data that is now gone. */
+  private boolean lostVoterData(ByteString peerCertificate) throws java.io.IOException {
+    return isCurrent(peerCertificate)
+        && Files.exists(voterMarker())
+        && !Files.exists(storage.etcdDataDir());
+  }
+
+  private void markVoter() throws java.io.IOException {
+    if (!Files.exists(voterMarker())) {
+      NodeStorage.writeAtomic(voterMarker(), new byte[0], false);
+    }
   }
 
   private void forgetMembership() throws java.io.IOException {
     if (Files.exists(storage.etcdDataDir())) {
       deleteTree(storage.etcdDataDir());
     }
+    Files.deleteIfExists(voterMarker());
+    Files.deleteIfExists(membershipMarker());
   }
 
   private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {

@@ -79,7 +79,8 @@ public final class CuratorRunnable implements SupervisedRunnable {
           }
         };
     String id = NodeId.of(creds.key().getPublic());
-    LeaderState leader = new LeaderState();
+    LeaderState leader =
+        new LeaderState(() -> CuratorLocalService.describeLeader(client, config.curatorPort()));
     AtomicReference<String> currentAddress = new AtomicReference<>(addr);
     ctx.run(
         "listener",

@@ -737,6 +737,97 @@ class CuratorMembershipTest {
     assertThat(leader.nodes().get(id)).isEmpty();
   }
 
+  /** Node {@code id}'s etcd member as the leader lists it. */
+  static ConsensusMembers.Member memberOf(String id) throws Exception {
+    return ConsensusMembers.memberOf(leader.members().list(), FOUNDER_ID, stored(id)).orElseThrow();
+  }
+
+  /** Drops the ConsensusMember role from the record only, as a partly failed change leaves it. */
+  static void dropRoleOnly(String id) throws Exception {
+    leader
+        .nodes()
+        .update(
+            leader.leadership(),
+            id,
+            n -> n.toBuilder().setRoles(n.getRoles().toBuilder().clearConsensusMember()).build());
+  }
+
+  @Test
+  @Order(14)
+  void grantingConsensusMemberAgainConvergesWithTheMemberEtcdStillHas() throws Exception {
+    KeyPair k = Ed25519.generate();
+    String id = NodeId.of(k.getPublic());
+    call(
+        selfSigned(k),
+        curator::registerNode,
+        registration()
+            .setJoinKey(ByteString.copyFrom(Ed25519.rawPublicKey(Ed25519.generate().getPublic())))
+            .build());
+    call(OWNER, management::approveNode, approval(k));
+    call(selfSigned(k), curator::commitNode, COMMIT);
+    setAddress(id, "127.0.0.3");
+    var grant = roles(id).setConsensusMember(true).build();
+
+    // UpdateNodeRoles added the learner but did not store the role (say, it lost its tenure in
+    // between). Granting again keeps that learner instead of adding a second member.
+    call(OWNER, management::updateNodeRoles, grant);
+    long learner = memberOf(id).id();
+    dropRoleOnly(id);
+    call(OWNER, management::updateNodeRoles, grant);
+    assertThat(memberOf(id).id()).isEqualTo(learner);
+    assertThat(consensus())
+        .extracting(m -> m.getId() + "=" + m.getStatus())
+        .containsExactlyInAnyOrder(FOUNDER_ID + "=STATUS_FULL", id + "=STATUS_LEARNER");
+
+    // The node starts its etcd from the stored role; the background loop promotes it.
+    java.util.Map<String, String> initial = new java.util.HashMap<>();
+    for (var p : stored(id).getRoles().getConsensusMember().getPeersList()) {
+      initial.put(p.getName(), p.getUrl());
+    }
+    var background =
+        new Background(
+            leader,
+            new dev.metropolis.osbase.logtree.LogTree()
+                .logger(dev.metropolis.osbase.logtree.DN.of("background")));
+    TestEtcd member = TestEtcd.join(id, "127.0.0.3", etcd.peerPort(), initial);
+    try {
+      java.time.Instant deadline = java.time.Instant.now().plusSeconds(60);
+      while (memberOf(id).learner()) {
+        assertThat(java.time.Instant.now()).as("learner promoted").isBefore(deadline);
+        background.pass();
+        Thread.sleep(200);
+      }
+      assertThat(memberOf(id).id()).isEqualTo(learner);
+
+      // Now a voter whose record lost the role. Its node drops its etcd data on seeing the role
+      // gone, so granting again must not hand it back the voter's identity: the voter is replaced
+      // by a fresh learner.
+      dropRoleOnly(id);
+      // etcd refuses to remove a voter until every remaining voter has been connected for 5 s.
+      while (true) {
+        try {
+          call(OWNER, management::updateNodeRoles, grant);
+          break;
+        } catch (StatusRuntimeException e) {
+          assertThat(e.getStatus().getDescription()).contains("unhealthy cluster");
+          assertThat(java.time.Instant.now()).as("voter removable").isBefore(deadline);
+          Thread.sleep(500);
+        }
+      }
+      var fresh = memberOf(id);
+      assertThat(fresh.id()).isNotEqualTo(learner);
+      assertThat(fresh.learner()).isTrue();
+      assertThat(leader.members().list()).hasSize(2);
+      assertThat(stored(id).getRoles().hasConsensusMember()).isTrue();
+    } finally {
+      member.close();
+    }
+    call(OWNER, management::updateNodeRoles, roles(id).setConsensusMember(false).build());
+    assertThat(consensus())
+        .extracting(GetConsensusStatusResponse.EtcdMember::getId)
+        .containsExactly(FOUNDER_ID);
+  }
+
   @Test
   @Order(20)
   void aDeposedLeaderWritesNothing() throws Exception {
