@@ -37,7 +37,18 @@ import java.util.regex.Pattern;
  * is idempotent for the same keys, and CommitNode returns the same certificate if retried.
  */
 final class Register {
-  static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+  /**
+   * How often a NEW node asks whether it was approved: briefly every 200 ms, as an operator (or
+   * launch-cluster) approving a node it just started usually does so within seconds, then every
+   * second for as long as it takes.
+   */
+  static Duration commitInterval(int attempt) {
+    return attempt < 10 ? Duration.ofMillis(200) : Duration.ofSeconds(1);
+  }
+
+  /** How often the wait for approval is logged. */
+  private static final Duration WAITING_LOG_INTERVAL = Duration.ofSeconds(30);
+
   private static final Pattern IP = Pattern.compile("[0-9a-fA-F:.]+");
 
   private final NodeStorage storage;
@@ -90,6 +101,7 @@ final class Register {
       CommitNodeRequest commit =
           CommitNodeRequest.newBuilder().setStorageSecurity(security).build();
       int waited = 0;
+      long lastLogged = 0;
       while (true) {
         ctx.checkCancelled();
         try {
@@ -108,12 +120,14 @@ final class Register {
           if (e.getStatus().getCode() != Status.Code.PERMISSION_DENIED) {
             throw e;
           }
-          if (waited++ % 30 == 0) {
+          long now = System.nanoTime();
+          if (waited == 0 || now - lastLogged >= WAITING_LOG_INTERVAL.toNanos()) {
+            lastLogged = now;
             log.info(
                 "Waiting for approval (%s). Approve with: metroctl node approve %s",
                 e.getStatus().getDescription(), id);
           }
-          Thread.sleep(COMMIT_INTERVAL.toMillis());
+          Thread.sleep(commitInterval(waited++).toMillis());
         }
       }
     } finally {
