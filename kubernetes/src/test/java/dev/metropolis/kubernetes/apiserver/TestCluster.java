@@ -50,6 +50,15 @@ final class TestCluster implements AutoCloseable {
 
   static TestCluster start() throws IOException, InterruptedException {
     TestEtcd etcd = TestEtcd.start();
+    try {
+      return start(etcd);
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      etcd.close();
+      throw e;
+    }
+  }
+
+  private static TestCluster start(TestEtcd etcd) throws IOException, InterruptedException {
     Client client = etcd.client();
     Path dir = Files.createTempDirectory("k8s-apiserver-test-");
     KeyPair caKey = Ed25519.generate();
@@ -77,6 +86,7 @@ final class TestCluster implements AutoCloseable {
     c.writeKubeconfig("owner", "owner");
     c.writeKubeconfig("alice", "alice");
     c.writeKubeconfig("anonymous", null);
+    c.writeKubeconfig("untrusted", "owner", Ed25519.generate());
     return c;
   }
 
@@ -84,8 +94,16 @@ final class TestCluster implements AutoCloseable {
     return "https://127.0.0.1:" + server.address().getPort();
   }
 
-  /** Writes {@code dir/<file>.kubeconfig} for user {@code cn} (null: no client certificate). */
+  /**
+   * Writes {@code dir/<file>.kubeconfig} for user {@code cn}; null means no client certificate (a
+   * bearer token the server does not accept, so kubectl does not prompt for a password).
+   */
   Path writeKubeconfig(String file, String cn) throws IOException {
+    return writeKubeconfig(file, cn, caKey);
+  }
+
+  /** As above, with the client certificate signed by {@code issuer} (not the CA: untrusted). */
+  Path writeKubeconfig(String file, String cn, KeyPair issuer) throws IOException {
     StringBuilder y = new StringBuilder();
     y.append("apiVersion: v1\nkind: Config\n");
     y.append("clusters:\n- name: metropolis\n  cluster:\n");
@@ -95,10 +113,11 @@ final class TestCluster implements AutoCloseable {
         .append('\n');
     y.append("users:\n- name: u\n  user:");
     if (cn == null) {
-      y.append(" {}\n");
+      y.append("\n    token: not-a-credential\n");
     } else {
       KeyPair key = Ed25519.generate();
-      X509Certificate cert = CertificateTemplates.user(ca, caKey.getPrivate(), key.getPublic(), cn);
+      X509Certificate cert =
+          CertificateTemplates.user(ca, issuer.getPrivate(), key.getPublic(), cn);
       y.append("\n    client-certificate-data: ")
           .append(b64(Pem.encodeCertificate(cert)))
           .append('\n');
@@ -111,6 +130,38 @@ final class TestCluster implements AutoCloseable {
     Path p = dir.resolve(file + ".kubeconfig");
     Files.writeString(p, y.toString());
     return p;
+  }
+
+  /** A JDK HTTP client presenting a certificate for {@code cn} (null: none), trusting the CA. */
+  java.net.http.HttpClient http(String cn)
+      throws java.security.GeneralSecurityException, IOException {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", ca);
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.KeyManager[] kms = null;
+    if (cn != null) {
+      KeyPair key = Ed25519.generate();
+      X509Certificate cert = CertificateTemplates.user(ca, caKey.getPrivate(), key.getPublic(), cn);
+      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry(
+          "me", key.getPrivate(), new char[0], new java.security.cert.Certificate[] {cert});
+      javax.net.ssl.KeyManagerFactory kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance(
+              javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, new char[0]);
+      kms = kmf.getKeyManagers();
+    }
+    javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+    ssl.init(kms, tmf.getTrustManagers(), null);
+    return java.net.http.HttpClient.newBuilder()
+        .sslContext(ssl)
+        .version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .build();
   }
 
   private static String b64(String pem) {

@@ -54,6 +54,8 @@ final class TestEtcd implements AutoCloseable {
             .redirectOutput(dir.resolve("etcd.log").toFile())
             .start();
     TestEtcd etcd = new TestEtcd(dir, p, client);
+    // a test JVM that dies without running close() must not leave etcd behind
+    Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
     Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
     while (!etcd.accepting()) {
       if (!p.isAlive() || Instant.now().isAfter(deadline)) {

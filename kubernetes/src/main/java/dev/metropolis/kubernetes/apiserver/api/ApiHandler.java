@@ -234,9 +234,7 @@ public final class ApiHandler implements Handler {
         send(x, 200, list, List.of());
       }
       case "POST" -> {
-        requireJson(r);
-        Resources.Written w =
-            resources.create(t, ns, Json.parseObject(r.body()), dryRun(r), validation(r));
+        Resources.Written w = resources.create(t, ns, body(r), dryRun(r), validation(r));
         send(x, w.code(), w.object(), w.warnings());
       }
       case "DELETE" -> {
@@ -277,10 +275,7 @@ public final class ApiHandler implements Handler {
         }
       }
       case "PUT" -> {
-        requireJson(r);
-        Resources.Written w =
-            resources.update(
-                t, ns, name, sub, Json.parseObject(r.body()), dryRun(r), validation(r));
+        Resources.Written w = resources.update(t, ns, name, sub, body(r), dryRun(r), validation(r));
         send(x, w.code(), w.object(), w.warnings());
       }
       case "PATCH" -> {
@@ -348,12 +343,16 @@ public final class ApiHandler implements Handler {
     return o;
   }
 
-  /** Bodies must be JSON (protobuf request bodies are not decoded yet). */
-  static void requireJson(Request r) {
+  /** The object in a create or update body: JSON, or protobuf from typed clients. */
+  static ObjectNode body(Request r) {
     String type = mediaType(r.header("content-type"));
+    if (type.equals(Protobuf.CONTENT_TYPE)) {
+      return Protobuf.decode(r.body());
+    }
     if (!type.isEmpty() && !type.equals(JSON) && !type.equals("*/*")) {
       throw ApiException.unsupportedMediaType(type);
     }
+    return Json.parseObject(r.body());
   }
 
   private static String mediaType(String contentType) {
