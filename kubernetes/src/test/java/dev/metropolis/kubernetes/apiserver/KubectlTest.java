@@ -230,7 +230,67 @@ class KubectlTest {
     // on a 404 kubectl checks the namespace and reports that it is gone
     assertThat(fails("get", "deploy", "web", "-n", "apply-ns").err())
         .isEqualTo("Error from server (NotFound): namespaces \"apply-ns\" not found\n");
-    assertThat(ok("get", "deploy", "-A", "-o", "name").out()).doesNotContain("deployment.apps/web");
+    assertThat(ok("get", "deploy", "-A").out()).doesNotContain("apply-ns");
+  }
+
+  @Test
+  void runExposeDescribeAndGetAll() throws Exception {
+    ok("create", "namespace", "run-ns");
+    assertThat(
+            ok("run", "pod1", "-n", "run-ns", "--image=busybox", "--restart=Never", "--", "true")
+                .out())
+        .isEqualTo("pod/pod1 created\n");
+    assertThat(ok("get", "pods", "-n", "run-ns").out())
+        .containsPattern("NAME +READY +STATUS +RESTARTS +AGE")
+        .containsPattern("pod1 +0/1 +Pending +0 +\\d+s");
+    assertThat(ok("get", "pods", "-n", "run-ns", "-o", "wide").out())
+        .containsPattern("IP +NODE +NOMINATED NODE +READINESS GATES")
+        .containsPattern("pod1 .* <none> +<none> +<none> +<none>");
+    assertThat(ok("get", "pods", "-A").out()).containsPattern("run-ns +pod1 +0/1 +Pending");
+    assertThat(ok("describe", "pod", "pod1", "-n", "run-ns").out())
+        .containsPattern("Name: +pod1")
+        .containsPattern("Namespace: +run-ns")
+        .containsPattern("Status: +Pending")
+        .containsPattern("Image: +busybox");
+    ok("create", "deployment", "web", "-n", "run-ns", "--image=nginx", "--replicas=2");
+    assertThat(ok("expose", "deployment", "web", "-n", "run-ns", "--port=80").out())
+        .isEqualTo("service/web exposed\n");
+    assertThat(ok("get", "all", "-n", "run-ns").out())
+        .containsPattern("pod/pod1 +0/1 +Pending")
+        .containsPattern("service/web +ClusterIP +10\\.96\\.\\d+\\.\\d+ +<none> +80/TCP")
+        .containsPattern("deployment.apps/web +0/2 +0 +0");
+    assertThat(ok("cluster-info").out())
+        .startsWith("Kubernetes control plane is running at " + cluster.url());
+  }
+
+  @Test
+  void serverSideApply() throws Exception {
+    Path cm =
+        file(
+            "ssa.yaml",
+            """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: ssa}
+            data: {a: "1"}
+            """);
+    assertThat(ok("apply", "--server-side", "-f", cm.toString()).out())
+        .isEqualTo("configmap/ssa serverside-applied\n");
+    Files.writeString(cm, Files.readString(cm).replace("\"1\"", "\"2\""));
+    assertThat(ok("apply", "--server-side", "-f", cm.toString()).out())
+        .isEqualTo("configmap/ssa serverside-applied\n");
+    assertThat(ok("get", "cm", "ssa", "-o", "jsonpath={.data.a}").out()).isEqualTo("2");
+  }
+
+  @Test
+  void authCanIAndWhoami() throws Exception {
+    assertThat(ok("auth", "can-i", "create", "pods").out()).isEqualTo("yes\n");
+    TestCluster.Result no = cluster.kubectlAs("alice", null, "auth", "can-i", "create", "pods");
+    assertThat(no.exit()).as(no.toString()).isEqualTo(1);
+    assertThat(no.out()).isEqualTo("no - only cluster-admin is authorized in this cluster\n");
+    assertThat(ok("auth", "whoami").out())
+        .containsPattern("Username +owner")
+        .containsPattern("Groups +\\[system:authenticated\\]");
   }
 
   @Test

@@ -25,6 +25,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ApiHandler implements Handler {
   private static final String JSON = "application/json";
+  private static final String APPLY_PATCH = "application/apply-patch+yaml";
 
   private final Registry registry;
   private final Authorizer authorizer;
@@ -165,6 +166,14 @@ public final class ApiHandler implements Handler {
     if (!sub.isEmpty() && !t.subresources().contains(sub)) {
       throw notFound();
     }
+    if (!t.stored()) {
+      if (!r.method().equals("POST") || !name.isEmpty()) {
+        throw ApiException.methodNotAllowed(
+            "the server does not allow this method on the requested resource");
+      }
+      send(x, 201, Reviews.answer(t, user, authorizer.isAdmin(user), body(r)), List.of());
+      return;
+    }
     if (!authorizer.isAdmin(user)) {
       throw forbidden(user, r, t, ns, name);
     }
@@ -280,8 +289,18 @@ public final class ApiHandler implements Handler {
       }
       case "PATCH" -> {
         String contentType = mediaType(r.header("content-type"));
-        Resources.Written w =
-            resources.patch(t, ns, name, sub, contentType, r.body(), dryRun(r), validation(r));
+        Resources.Written w;
+        try {
+          w = resources.patch(t, ns, name, sub, contentType, r.body(), dryRun(r), validation(r));
+        } catch (ApiException e) {
+          // server-side apply creates what is missing (simplified: no managedFields yet)
+          if (e.code() != 404 || !contentType.equals(APPLY_PATCH) || !sub.isEmpty()) {
+            throw e;
+          }
+          ObjectNode o = Json.parseObject(r.body());
+          o.withObject("metadata").put("name", name);
+          w = resources.create(t, ns, o, dryRun(r), validation(r));
+        }
         send(x, w.code(), w.object(), w.warnings());
       }
       case "DELETE" -> {

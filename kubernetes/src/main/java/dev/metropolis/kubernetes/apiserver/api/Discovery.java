@@ -84,7 +84,7 @@ final class Discovery {
       ObjectNode r = resources.addObject();
       r.put("name", t.resource()).put("singularName", t.singular());
       r.put("namespaced", t.namespaced()).put("kind", t.kind());
-      strings(r.putArray("verbs"), ResourceType.VERBS);
+      strings(r.putArray("verbs"), t.verbs());
       if (!t.shortNames().isEmpty()) {
         strings(r.putArray("shortNames"), t.shortNames());
       }
@@ -133,7 +133,7 @@ final class Discovery {
           r.put("resource", t.resource()).put("singularResource", t.singular());
           r.put("scope", t.namespaced() ? "Namespaced" : "Cluster");
           r.putObject("responseKind").put("group", g).put("version", v).put("kind", t.kind());
-          strings(r.putArray("verbs"), ResourceType.VERBS);
+          strings(r.putArray("verbs"), t.verbs());
           if (!t.shortNames().isEmpty()) {
             strings(r.putArray("shortNames"), t.shortNames());
           }

@@ -56,6 +56,9 @@ final class OpenApi {
     ObjectNode paths = o.putObject("paths");
     ObjectNode schemas = o.putObject("components").putObject("schemas");
     for (ResourceType t : registry.inGroupVersion(g, v)) {
+      if (!t.stored()) {
+        continue;
+      }
       String schemaName = schemaName(t);
       ObjectNode schema = schemas.putObject(schemaName);
       schema.put("type", "object").put("description", t.kind() + " (" + t.apiVersion() + ")");

@@ -8,6 +8,8 @@ import com.google.protobuf.Parser;
 import io.kubernetes.client.proto.Runtime;
 import io.kubernetes.client.proto.V1;
 import io.kubernetes.client.proto.V1Apps;
+import io.kubernetes.client.proto.V1Authentication;
+import io.kubernetes.client.proto.V1Authorization;
 import io.kubernetes.client.proto.V1Coordination;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -43,7 +45,16 @@ final class Protobuf {
           Map.entry("v1/Event", V1.Event.parser()),
           Map.entry("apps/v1/Deployment", V1Apps.Deployment.parser()),
           Map.entry("apps/v1/ReplicaSet", V1Apps.ReplicaSet.parser()),
-          Map.entry("coordination.k8s.io/v1/Lease", V1Coordination.Lease.parser()));
+          Map.entry("coordination.k8s.io/v1/Lease", V1Coordination.Lease.parser()),
+          Map.entry(
+              "authorization.k8s.io/v1/SelfSubjectAccessReview",
+              V1Authorization.SelfSubjectAccessReview.parser()),
+          Map.entry(
+              "authorization.k8s.io/v1/SelfSubjectRulesReview",
+              V1Authorization.SelfSubjectRulesReview.parser()),
+          Map.entry(
+              "authentication.k8s.io/v1/SelfSubjectReview",
+              V1Authentication.SelfSubjectReview.parser()));
 
   private Protobuf() {}
 

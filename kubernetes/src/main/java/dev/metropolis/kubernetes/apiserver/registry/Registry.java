@@ -2,6 +2,7 @@ package dev.metropolis.kubernetes.apiserver.registry;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -134,7 +135,8 @@ public final class Registry {
             List.of(),
             Set.of(),
             Lease.class,
-            Columns.leases()));
+            Columns.leases(),
+            ResourceType.VERBS));
     t.add(
         new ResourceType(
             "apps",
@@ -147,7 +149,8 @@ public final class Registry {
             List.of("all"),
             Set.of("status", "scale"),
             Deployment.class,
-            Columns.deployments()));
+            Columns.deployments(),
+            ResourceType.VERBS));
     t.add(
         new ResourceType(
             "apps",
@@ -160,8 +163,28 @@ public final class Registry {
             List.of("all"),
             Set.of("status", "scale"),
             ReplicaSet.class,
-            Columns.replicaSets()));
+            Columns.replicaSets(),
+            ResourceType.VERBS));
+    t.add(review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview"));
+    t.add(review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview"));
+    t.add(review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview"));
     return new Registry(t);
+  }
+
+  private static ResourceType review(String group, String resource, String kind) {
+    return new ResourceType(
+        group,
+        "v1",
+        resource,
+        "",
+        kind,
+        false,
+        List.of(),
+        List.of(),
+        Set.of(),
+        GenericKubernetesResource.class,
+        Columns.generic(),
+        ResourceType.CREATE_ONLY);
   }
 
   private static ResourceType core(
@@ -185,7 +208,8 @@ public final class Registry {
         categories,
         subresources,
         model,
-        columns);
+        columns,
+        ResourceType.VERBS);
   }
 
   public List<ResourceType> types() {

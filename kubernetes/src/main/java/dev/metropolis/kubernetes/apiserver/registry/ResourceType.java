@@ -19,11 +19,20 @@ public record ResourceType(
     List<String> categories,
     Set<String> subresources,
     Class<?> model,
-    List<Column> columns) {
+    List<Column> columns,
+    List<String> verbs) {
 
-  /** Every verb is served for every kind. */
+  /** The verbs of a stored kind. */
   public static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+
+  /** The verb of a review kind: created, answered, never stored. */
+  public static final List<String> CREATE_ONLY = List.of("create");
+
+  /** Whether objects of this kind are stored (reviews are only answered). */
+  public boolean stored() {
+    return verbs.contains("get");
+  }
 
   /** {@code apps/v1}, or {@code v1} for the core group. */
   public String apiVersion() {
