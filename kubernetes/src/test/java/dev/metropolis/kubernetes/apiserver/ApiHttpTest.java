@@ -234,6 +234,83 @@ class ApiHttpTest {
   }
 
   @Test
+  void deletingAnOwnerDeletesItsDependents() throws Exception {
+    String rs = "/apis/apps/v1/namespaces/default/replicasets";
+    String pods = "/api/v1/namespaces/default/pods";
+    for (String name : new String[] {"gc-cascade", "gc-orphan"}) {
+      String uid =
+          json(send(
+                  owner,
+                  "POST",
+                  rs,
+                  "application/json",
+                  "{\"metadata\":{\"name\":\""
+                      + name
+                      + "\"},\"spec\":{\"selector\":{\"matchLabels\":{\"a\":\"b\"}},"
+                      + "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},"
+                      + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}}}"))
+              .path("metadata")
+              .path("uid")
+              .asString();
+      HttpResponse<String> pod =
+          send(
+              owner,
+              "POST",
+              pods,
+              "application/json",
+              "{\"metadata\":{\"name\":\""
+                  + name
+                  + "-pod\",\"ownerReferences\":[{\"apiVersion\":\"apps/v1\","
+                  + "\"kind\":\"ReplicaSet\",\"name\":\""
+                  + name
+                  + "\",\"uid\":\""
+                  + uid
+                  + "\"}]},"
+                  + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}");
+      assertThat(pod.statusCode()).as(pod.body()).isEqualTo(201);
+    }
+    send(
+        owner,
+        "DELETE",
+        rs + "/gc-cascade",
+        "application/json",
+        "{\"propagationPolicy\":\"Background\"}");
+    send(
+        owner,
+        "DELETE",
+        rs + "/gc-orphan",
+        "application/json",
+        "{\"propagationPolicy\":\"Orphan\"}");
+    assertThat(get(pods + "/gc-cascade-pod", null).statusCode()).isEqualTo(404);
+    assertThat(get(pods + "/gc-orphan-pod", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void tablesCarryColumnsAndPartialMetadata() throws Exception {
+    send(
+        owner,
+        "POST",
+        "/api/v1/namespaces/default/events",
+        "application/json",
+        "{\"metadata\":{\"name\":\"ev1\"},\"type\":\"Warning\",\"reason\":\"BackOff\","
+            + "\"message\":\"restarting\",\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"p1\"}}");
+    HttpResponse<String> r =
+        get(
+            "/api/v1/namespaces/default/events",
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValue("application/json;as=Table;v=v1;g=meta.k8s.io");
+    JsonNode table = json(r);
+    assertThat(table.path("columnDefinitions").findValuesAsString("name"))
+        .containsExactly("Last Seen", "Type", "Reason", "Object", "Message");
+    JsonNode row = table.path("rows").get(0);
+    assertThat(row.path("cells").get(1).asString()).isEqualTo("Warning");
+    assertThat(row.path("cells").get(3).asString()).isEqualTo("pod/p1");
+    assertThat(row.path("object").path("kind").asString()).isEqualTo("PartialObjectMetadata");
+    assertThat(row.path("object").path("metadata").path("name").asString()).isEqualTo("ev1");
+  }
+
+  @Test
   void listPagesWithContinue() throws Exception {
     send(
         owner,

@@ -172,24 +172,31 @@ final class Columns {
   }
 
   static List<Column> deployments() {
+    return concat(
+        List.of(
+            name(),
+            Column.text(
+                "Ready",
+                "Number of the pod with ready state",
+                (o, now) ->
+                    o.path("status").path("readyReplicas").asInt(0)
+                        + "/"
+                        + o.path("spec").path("replicas").asInt(0)),
+            Column.integer(
+                "Up-to-date",
+                "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+                (o, now) -> o.path("status").path("updatedReplicas").asInt(0)),
+            Column.integer(
+                "Available",
+                "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+                (o, now) -> o.path("status").path("availableReplicas").asInt(0)),
+            age()),
+        templateColumns());
+  }
+
+  /** The wide columns of workloads with a pod template (deployments, replica sets). */
+  private static List<Column> templateColumns() {
     return List.of(
-        name(),
-        Column.text(
-            "Ready",
-            "Number of the pod with ready state",
-            (o, now) ->
-                o.path("status").path("readyReplicas").asInt(0)
-                    + "/"
-                    + o.path("spec").path("replicas").asInt(0)),
-        Column.integer(
-            "Up-to-date",
-            "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
-            (o, now) -> o.path("status").path("updatedReplicas").asInt(0)),
-        Column.integer(
-            "Available",
-            "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
-            (o, now) -> o.path("status").path("availableReplicas").asInt(0)),
-        age(),
         Column.wide(
             "Containers",
             "Names of each container in the template.",
@@ -204,34 +211,30 @@ final class Columns {
             (o, now) -> selector(o.path("spec").path("selector").path("matchLabels"))));
   }
 
+  private static List<Column> concat(List<Column> a, List<Column> b) {
+    List<Column> all = new ArrayList<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
+  }
+
   static List<Column> replicaSets() {
-    return List.of(
-        name(),
-        Column.integer(
-            "Desired",
-            "Number of desired pods.",
-            (o, now) -> o.path("spec").path("replicas").asInt(0)),
-        Column.integer(
-            "Current",
-            "Number of actual pods.",
-            (o, now) -> o.path("status").path("replicas").asInt(0)),
-        Column.integer(
-            "Ready",
-            "Number of ready pods.",
-            (o, now) -> o.path("status").path("readyReplicas").asInt(0)),
-        age(),
-        Column.wide(
-            "Containers",
-            "Names of each container in the template.",
-            (o, now) -> containers(o, "name")),
-        Column.wide(
-            "Images",
-            "Images referenced by each container in the template.",
-            (o, now) -> containers(o, "image")),
-        Column.wide(
-            "Selector",
-            "Label selector for pods.",
-            (o, now) -> selector(o.path("spec").path("selector").path("matchLabels"))));
+    return concat(
+        List.of(
+            name(),
+            Column.integer(
+                "Desired",
+                "Number of desired pods.",
+                (o, now) -> o.path("spec").path("replicas").asInt(0)),
+            Column.integer(
+                "Current",
+                "Number of actual pods.",
+                (o, now) -> o.path("status").path("replicas").asInt(0)),
+            Column.integer(
+                "Ready",
+                "Number of ready pods.",
+                (o, now) -> o.path("status").path("readyReplicas").asInt(0)),
+            age()),
+        templateColumns());
   }
 
   static String text(JsonNode n, String... path) {

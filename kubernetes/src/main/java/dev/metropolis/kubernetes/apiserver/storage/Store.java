@@ -98,26 +98,22 @@ public final class Store {
 
   /** Replaces {@code key} if its mod revision is still {@code expected}; else -1. */
   public long update(String key, byte[] value, long expected) {
-    TxnResponse r =
-        await(
-            client
-                .getKVClient()
-                .txn()
-                .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(expected)))
-                .Then(Op.put(bytes(key), ByteSequence.from(value), PutOption.DEFAULT))
-                .commit());
-    return r.isSucceeded() ? r.getHeader().getRevision() : -1;
+    return guarded(key, expected, Op.put(bytes(key), ByteSequence.from(value), PutOption.DEFAULT));
   }
 
   /** Deletes {@code key} if its mod revision is still {@code expected}; else -1. */
   public long delete(String key, long expected) {
+    return guarded(key, expected, Op.delete(bytes(key), DeleteOption.DEFAULT));
+  }
+
+  private long guarded(String key, long expected, Op op) {
     TxnResponse r =
         await(
             client
                 .getKVClient()
                 .txn()
                 .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(expected)))
-                .Then(Op.delete(bytes(key), DeleteOption.DEFAULT))
+                .Then(op)
                 .commit());
     return r.isSucceeded() ? r.getHeader().getRevision() : -1;
   }
