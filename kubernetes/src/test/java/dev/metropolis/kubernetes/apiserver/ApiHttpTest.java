@@ -72,6 +72,34 @@ class ApiHttpTest {
   }
 
   @Test
+  void http2IsNegotiatedAndStreamsWatches() throws Exception {
+    HttpClient h2 = cluster.http("owner", HttpClient.Version.HTTP_2);
+    HttpResponse<String> r =
+        h2.send(
+            HttpRequest.newBuilder(URI.create(cluster.url() + "/api/v1/namespaces")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    assertThat(json(r).path("kind").asString()).isEqualTo("NamespaceList");
+    HttpResponse<String> watch =
+        h2.send(
+            HttpRequest.newBuilder(
+                    URI.create(cluster.url() + "/api/v1/namespaces?watch=1&timeoutSeconds=1"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(watch.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    assertThat(watch.body())
+        .startsWith("{\"type\":\"ADDED\",\"object\":{")
+        .contains("\"name\":\"default\"");
+    HttpResponse<String> anonymous =
+        cluster
+            .http(null, HttpClient.Version.HTTP_2)
+            .send(
+                HttpRequest.newBuilder(URI.create(cluster.url() + "/api")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void versionAndDiscovery() throws Exception {
     assertThat(json(get("/version", null)).path("minor").asString()).isEqualTo("32");
     HttpResponse<String> v2 =

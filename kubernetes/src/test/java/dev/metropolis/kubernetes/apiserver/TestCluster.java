@@ -135,6 +135,12 @@ final class TestCluster implements AutoCloseable {
   /** A JDK HTTP client presenting a certificate for {@code cn} (null: none), trusting the CA. */
   java.net.http.HttpClient http(String cn)
       throws java.security.GeneralSecurityException, IOException {
+    return http(cn, java.net.http.HttpClient.Version.HTTP_1_1);
+  }
+
+  /** As above, offering {@code version} (HTTP/2 is negotiated by ALPN). */
+  java.net.http.HttpClient http(String cn, java.net.http.HttpClient.Version version)
+      throws java.security.GeneralSecurityException, IOException {
     java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("ca", ca);
@@ -158,10 +164,7 @@ final class TestCluster implements AutoCloseable {
     }
     javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
     ssl.init(kms, tmf.getTrustManagers(), null);
-    return java.net.http.HttpClient.newBuilder()
-        .sslContext(ssl)
-        .version(java.net.http.HttpClient.Version.HTTP_1_1)
-        .build();
+    return java.net.http.HttpClient.newBuilder().sslContext(ssl).version(version).build();
   }
 
   private static String b64(String pem) {

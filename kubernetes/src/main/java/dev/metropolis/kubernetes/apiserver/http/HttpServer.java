@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -30,6 +31,13 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -48,9 +56,9 @@ import java.util.concurrent.Executors;
 import javax.net.ssl.SSLException;
 
 /**
- * HTTPS/1.1 front of the API server on Netty: TLS with optional client certificates (JDK provider,
- * which handles Ed25519 keys), whole requests up to {@link #MAX_BODY} bytes, and one virtual thread
- * per request running the {@link Handler}.
+ * HTTPS front of the API server on Netty (HTTP/2 or HTTP/1.1 by ALPN): TLS with optional client
+ * certificates (JDK provider, which handles Ed25519 keys), whole requests up to {@link #MAX_BODY}
+ * bytes, and one virtual thread per request running the {@link Handler}.
  */
 public final class HttpServer implements AutoCloseable {
   /** Largest request body accepted (upstream's limit is 3 MiB). */
@@ -81,6 +89,13 @@ public final class HttpServer implements AutoCloseable {
               .sslProvider(SslProvider.JDK)
               .clientAuth(ClientAuth.OPTIONAL)
               .trustManager(ca)
+              .applicationProtocolConfig(
+                  new ApplicationProtocolConfig(
+                      ApplicationProtocolConfig.Protocol.ALPN,
+                      ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                      ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                      ApplicationProtocolNames.HTTP_2,
+                      ApplicationProtocolNames.HTTP_1_1))
               .build();
     } catch (SSLException e) {
       throw new IllegalStateException("cannot build the API server's TLS context", e);
@@ -98,9 +113,7 @@ public final class HttpServer implements AutoCloseable {
                     protected void initChannel(SocketChannel c) {
                       c.pipeline()
                           .addLast(ssl.newHandler(c.alloc()))
-                          .addLast(new HttpServerCodec())
-                          .addLast(new HttpObjectAggregator(MAX_BODY))
-                          .addLast(new Dispatcher(authenticator, handler, workers));
+                          .addLast(new Negotiator(new Dispatcher(authenticator, handler, workers)));
                     }
                   })
               .bind(listen)
@@ -125,8 +138,48 @@ public final class HttpServer implements AutoCloseable {
     workers.shutdownNow();
   }
 
+  /**
+   * Picks the protocol TLS negotiated (ALPN): HTTP/2, which Go clients prefer, with one child
+   * channel per stream converted to HTTP/1.1 objects, or HTTP/1.1 itself. Both end in the same
+   * aggregator and dispatcher.
+   */
+  private static final class Negotiator extends ApplicationProtocolNegotiationHandler {
+    private final Dispatcher dispatcher;
+
+    Negotiator(Dispatcher dispatcher) {
+      super(ApplicationProtocolNames.HTTP_1_1);
+      this.dispatcher = dispatcher;
+    }
+
+    @Override
+    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+      if (protocol.equals(ApplicationProtocolNames.HTTP_2)) {
+        ctx.pipeline()
+            .addLast(Http2FrameCodecBuilder.forServer().build())
+            .addLast(
+                new Http2MultiplexHandler(
+                    new ChannelInitializer<Channel>() {
+                      @Override
+                      protected void initChannel(Channel stream) {
+                        stream
+                            .pipeline()
+                            .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                            .addLast(new HttpObjectAggregator(MAX_BODY))
+                            .addLast(dispatcher);
+                      }
+                    }));
+      } else {
+        ctx.pipeline()
+            .addLast(new HttpServerCodec())
+            .addLast(new HttpObjectAggregator(MAX_BODY))
+            .addLast(dispatcher);
+      }
+    }
+  }
+
   // Netty reports failed writes through the pipeline (exceptionCaught closes the connection)
   @SuppressWarnings("FutureReturnValueIgnored")
+  @ChannelHandler.Sharable
   private static final class Dispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Authenticator authenticator;
     private final Handler handler;
@@ -151,8 +204,12 @@ public final class HttpServer implements AutoCloseable {
       for (Map.Entry<String, String> h : msg.headers()) {
         headers.merge(h.getKey().toLowerCase(Locale.ROOT), h.getValue(), (a, b) -> a + "," + b);
       }
+      // an HTTP/2 stream's channel is a child of the connection's, which holds the TLS handler
+      Channel connection =
+          ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
       Optional<User> user =
-          authenticator.authenticate(ctx.pipeline().get(SslHandler.class).engine().getSession());
+          authenticator.authenticate(
+              connection.pipeline().get(SslHandler.class).engine().getSession());
       Request request =
           new Request(
               msg.method().name(),
