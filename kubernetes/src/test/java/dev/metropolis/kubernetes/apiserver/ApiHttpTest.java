@@ -100,6 +100,43 @@ class ApiHttpTest {
   }
 
   @Test
+  void watchOverWebSocket() throws Exception {
+    java.util.concurrent.BlockingQueue<String> messages =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    java.net.http.WebSocket ws =
+        cluster
+            .http("owner")
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create(
+                    cluster.url().replace("https:", "wss:")
+                        + "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0"),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public java.util.concurrent.CompletionStage<?> onText(
+                      java.net.http.WebSocket w, CharSequence data, boolean last) {
+                    messages.add(data.toString());
+                    w.request(1);
+                    return null;
+                  }
+                })
+            .get();
+    send(
+        owner,
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        "application/json",
+        "{\"metadata\":{\"name\":\"over-ws\"}}");
+    String event = messages.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+    // every existing config map first, so look for ours
+    while (event != null && !event.contains("\"over-ws\"")) {
+      event = messages.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(event).startsWith("{\"type\":\"ADDED\"").doesNotEndWith("\n");
+    ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get();
+  }
+
+  @Test
   void versionAndDiscovery() throws Exception {
     assertThat(json(get("/version", null)).path("minor").asString()).isEqualTo("32");
     HttpResponse<String> v2 =

@@ -16,6 +16,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -31,6 +32,13 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -219,7 +227,10 @@ public final class HttpServer implements AutoCloseable {
               ByteBufUtil.getBytes(msg.content()),
               user);
       boolean keepAlive = HttpUtil.isKeepAlive(msg);
-      NettyExchange exchange = new NettyExchange(ctx, keepAlive);
+      Exchange exchange =
+          isWebSocketUpgrade(msg)
+              ? new WebSocketExchange(ctx, upgradeRequest(msg), new NettyExchange(ctx, false))
+              : new NettyExchange(ctx, keepAlive);
       workers.execute(() -> {
         try {
           handler.handle(request, exchange);
@@ -236,6 +247,108 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
+    }
+  }
+
+  private static boolean isWebSocketUpgrade(FullHttpRequest msg) {
+    return msg.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+        && msg.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+  }
+
+  /** The request's line and headers, kept for a handshake after the request was released. */
+  private static FullHttpRequest upgradeRequest(FullHttpRequest msg) {
+    FullHttpRequest copy =
+        new DefaultFullHttpRequest(msg.protocolVersion(), msg.method(), msg.uri());
+    copy.headers().set(msg.headers());
+    return copy;
+  }
+
+  /**
+   * A WebSocket request (fabric8's watches): errors are plain HTTP answers; a stream completes the
+   * handshake and sends each chunk as one text message. Pings are answered, a close ends it.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // as in Dispatcher
+  private static final class WebSocketExchange implements Exchange {
+    private final ChannelHandlerContext ctx;
+    private final FullHttpRequest request;
+    private final Exchange plain;
+
+    WebSocketExchange(ChannelHandlerContext ctx, FullHttpRequest request, Exchange plain) {
+      this.ctx = ctx;
+      this.request = request;
+      this.plain = plain;
+    }
+
+    @Override
+    public void respond(int status, String contentType, byte[] body, List<String> warnings) {
+      plain.respond(status, contentType, body, warnings);
+    }
+
+    @Override
+    public Stream stream(String contentType) {
+      Channel ch = ctx.channel();
+      String url = "wss://" + request.headers().get(HttpHeaderNames.HOST, "") + request.uri();
+      WebSocketServerHandshaker handshaker =
+          new WebSocketServerHandshakerFactory(url, null, false, MAX_BODY).newHandshaker(request);
+      if (handshaker == null) {
+        WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ch);
+        return closed(ch);
+      }
+      ch.pipeline()
+          .addLast(
+              new SimpleChannelInboundHandler<WebSocketFrame>() {
+                @Override
+                protected void channelRead0(ChannelHandlerContext c, WebSocketFrame frame) {
+                  if (frame instanceof PingWebSocketFrame) {
+                    c.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+                  } else if (frame instanceof CloseWebSocketFrame close) {
+                    handshaker.close(c.channel(), close.retain());
+                  }
+                }
+              });
+      handshaker.handshake(ch, request).syncUninterruptibly();
+      return new Stream() {
+        @Override
+        public boolean write(byte[] chunk) {
+          if (!ch.isActive()) {
+            return false;
+          }
+          int end = chunk.length;
+          while (end > 0 && chunk[end - 1] == '\n') {
+            end--;
+          }
+          ch.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(chunk, 0, end)));
+          return true;
+        }
+
+        @Override
+        public void end() {
+          ch.writeAndFlush(new CloseWebSocketFrame(1000, ""))
+              .addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void onClose(Runnable r) {
+          ch.closeFuture().addListener(f -> r.run());
+        }
+      };
+    }
+
+    private static Stream closed(Channel ch) {
+      return new Stream() {
+        @Override
+        public boolean write(byte[] chunk) {
+          return false;
+        }
+
+        @Override
+        public void end() {}
+
+        @Override
+        public void onClose(Runnable r) {
+          ch.closeFuture().addListener(f -> r.run());
+        }
+      };
     }
   }
 
