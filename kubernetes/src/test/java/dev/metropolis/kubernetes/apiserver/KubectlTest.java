@@ -84,6 +84,29 @@ class KubectlTest {
   }
 
   @Test
+  void createWithJsonAndProtobufClients() throws Exception {
+    // 1.27 sends JSON bodies for `create <kind>`, 1.33 protobuf like 1.32
+    TestCluster.Result json =
+        cluster.kubectlAs(
+            "owner", KUBECTL_127, "create", "configmap", "from-127", "--from-literal=a=b");
+    assertThat(json.out()).as(json.toString()).isEqualTo("configmap/from-127 created\n");
+    TestCluster.Result proto =
+        cluster.kubectlAs(
+            "owner", KUBECTL_133, "create", "deployment", "from-133", "--image=nginx:1.27");
+    assertThat(proto.out()).as(proto.toString()).isEqualTo("deployment.apps/from-133 created\n");
+    assertThat(
+            ok(
+                    "get",
+                    "deploy",
+                    "from-133",
+                    "-o",
+                    "jsonpath={.spec.template.spec.containers[0].image} {.spec.replicas}"
+                        + " {.spec.strategy.rollingUpdate.maxSurge}")
+                .out())
+        .isEqualTo("nginx:1.27 1 25%");
+  }
+
+  @Test
   void namespacesAreListedAndCreated() throws Exception {
     assertThat(ok("get", "ns").out())
         .containsPattern("NAME +STATUS +AGE")

@@ -132,15 +132,11 @@ final class TestCluster implements AutoCloseable {
     return p;
   }
 
-  /** A JDK HTTP client presenting a certificate for {@code cn} (null: none), trusting the CA. */
-  java.net.http.HttpClient http(String cn)
-      throws java.security.GeneralSecurityException, IOException {
-    return http(cn, java.net.http.HttpClient.Version.HTTP_1_1);
-  }
+  /** Key and trust managers of a client presenting a certificate for {@code cn} (null: none). */
+  @SuppressWarnings("ArrayRecordComponent") // handed to TLS libraries, never compared
+  record Tls(javax.net.ssl.KeyManager[] keyManagers, javax.net.ssl.TrustManager[] trustManagers) {}
 
-  /** As above, offering {@code version} (HTTP/2 is negotiated by ALPN). */
-  java.net.http.HttpClient http(String cn, java.net.http.HttpClient.Version version)
-      throws java.security.GeneralSecurityException, IOException {
+  Tls tls(String cn) throws java.security.GeneralSecurityException, IOException {
     java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("ca", ca);
@@ -162,8 +158,21 @@ final class TestCluster implements AutoCloseable {
       kmf.init(ks, new char[0]);
       kms = kmf.getKeyManagers();
     }
+    return new Tls(kms, tmf.getTrustManagers());
+  }
+
+  /** A JDK HTTP client presenting a certificate for {@code cn} (null: none), trusting the CA. */
+  java.net.http.HttpClient http(String cn)
+      throws java.security.GeneralSecurityException, IOException {
+    return http(cn, java.net.http.HttpClient.Version.HTTP_1_1);
+  }
+
+  /** As above, offering {@code version} (HTTP/2 is negotiated by ALPN). */
+  java.net.http.HttpClient http(String cn, java.net.http.HttpClient.Version version)
+      throws java.security.GeneralSecurityException, IOException {
+    Tls tls = tls(cn);
     javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
-    ssl.init(kms, tmf.getTrustManagers(), null);
+    ssl.init(tls.keyManagers(), tls.trustManagers(), null);
     return java.net.http.HttpClient.newBuilder().sslContext(ssl).version(version).build();
   }
 

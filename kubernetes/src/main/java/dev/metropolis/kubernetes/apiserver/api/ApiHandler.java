@@ -189,7 +189,9 @@ public final class ApiHandler implements Handler {
     if (aggregated != null) {
       x.respond(200, aggregated, Json.bytes(discovery.aggregated(core, aggregated)), List.of());
     } else {
-      send(x, 200, core ? discovery.legacyApi(serverAddress) : discovery.legacyApis(), List.of());
+      // the address the client reached us at, as upstream advertises its own
+      String address = r.header("host").isEmpty() ? serverAddress : r.header("host");
+      send(x, 200, core ? discovery.legacyApi(address) : discovery.legacyApis(), List.of());
     }
   }
 
