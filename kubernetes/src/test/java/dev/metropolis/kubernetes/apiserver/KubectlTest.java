@@ -287,6 +287,55 @@ class KubectlTest {
   }
 
   @Test
+  void moreKindsApplyAndCreate() throws Exception {
+    Path manifests =
+        file(
+            "more.yaml",
+            """
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata: {name: nightly}
+            spec:
+              schedule: "0 3 * * *"
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      restartPolicy: OnFailure
+                      containers: [{name: c, image: busybox}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: reader}
+            rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: token}
+            stringData: {password: hunter2}
+            """);
+    assertThat(ok("apply", "-f", manifests.toString()).out())
+        .isEqualTo(
+            """
+            cronjob.batch/nightly created
+            clusterrole.rbac.authorization.k8s.io/reader created
+            secret/token created
+            """);
+    assertThat(ok("get", "secret", "token", "-o", "jsonpath={.data.password}").out())
+        .isEqualTo("aHVudGVyMg==");
+    // typed clients send these as protobuf
+    assertThat(ok("create", "job", "once", "--image=busybox").out())
+        .isEqualTo("job.batch/once created\n");
+    assertThat(ok("create", "rolebinding", "read", "--clusterrole=reader", "--user=alice").out())
+        .isEqualTo("rolebinding.rbac.authorization.k8s.io/read created\n");
+    assertThat(ok("get", "cj,jobs,clusterroles", "-o", "name").out())
+        .contains(
+            "cronjob.batch/nightly",
+            "job.batch/once",
+            "clusterrole.rbac.authorization.k8s.io/reader");
+  }
+
+  @Test
   void serverSideApply() throws Exception {
     Path cm =
         file(

@@ -68,6 +68,17 @@ final class Defaults {
         if (!o.has("type")) {
           o.put("type", "Opaque");
         }
+        // stringData is write-only: its entries land in data, base64-encoded
+        if (o.remove("stringData") instanceof ObjectNode plain) {
+          ObjectNode data = o.withObject("data");
+          for (var e : plain.properties()) {
+            data.put(
+                e.getKey(),
+                java.util.Base64.getEncoder()
+                    .encodeToString(
+                        e.getValue().asString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+          }
+        }
       }
       default -> {}
     }

@@ -10,7 +10,12 @@ import io.kubernetes.client.proto.V1;
 import io.kubernetes.client.proto.V1Apps;
 import io.kubernetes.client.proto.V1Authentication;
 import io.kubernetes.client.proto.V1Authorization;
+import io.kubernetes.client.proto.V1Batch;
 import io.kubernetes.client.proto.V1Coordination;
+import io.kubernetes.client.proto.V1Discovery;
+import io.kubernetes.client.proto.V1Networking;
+import io.kubernetes.client.proto.V1Rbac;
+import io.kubernetes.client.proto.V1Scheduling;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -46,6 +51,25 @@ final class Protobuf {
           Map.entry("apps/v1/Deployment", V1Apps.Deployment.parser()),
           Map.entry("apps/v1/ReplicaSet", V1Apps.ReplicaSet.parser()),
           Map.entry("coordination.k8s.io/v1/Lease", V1Coordination.Lease.parser()),
+          Map.entry("v1/Endpoints", V1.Endpoints.parser()),
+          Map.entry("v1/PersistentVolume", V1.PersistentVolume.parser()),
+          Map.entry("v1/PersistentVolumeClaim", V1.PersistentVolumeClaim.parser()),
+          Map.entry("v1/ResourceQuota", V1.ResourceQuota.parser()),
+          Map.entry("v1/LimitRange", V1.LimitRange.parser()),
+          Map.entry("apps/v1/StatefulSet", V1Apps.StatefulSet.parser()),
+          Map.entry("apps/v1/DaemonSet", V1Apps.DaemonSet.parser()),
+          Map.entry("batch/v1/Job", V1Batch.Job.parser()),
+          Map.entry("batch/v1/CronJob", V1Batch.CronJob.parser()),
+          Map.entry("discovery.k8s.io/v1/EndpointSlice", V1Discovery.EndpointSlice.parser()),
+          Map.entry("networking.k8s.io/v1/Ingress", V1Networking.Ingress.parser()),
+          Map.entry("networking.k8s.io/v1/NetworkPolicy", V1Networking.NetworkPolicy.parser()),
+          Map.entry("rbac.authorization.k8s.io/v1/Role", V1Rbac.Role.parser()),
+          Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", V1Rbac.RoleBinding.parser()),
+          Map.entry("rbac.authorization.k8s.io/v1/ClusterRole", V1Rbac.ClusterRole.parser()),
+          Map.entry(
+              "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+              V1Rbac.ClusterRoleBinding.parser()),
+          Map.entry("scheduling.k8s.io/v1/PriorityClass", V1Scheduling.PriorityClass.parser()),
           Map.entry(
               "authorization.k8s.io/v1/SelfSubjectAccessReview",
               V1Authorization.SelfSubjectAccessReview.parser()),

@@ -1,20 +1,37 @@
 package dev.metropolis.kubernetes.apiserver.registry;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.LimitRange;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import java.util.ArrayList;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -31,185 +48,194 @@ public final class Registry {
     }
   }
 
-  /** The built-in kinds. */
+  /** The built-in kinds, in discovery order; the kind name is the fabric8 class's name. */
   public static Registry builtin() {
-    List<ResourceType> t = new ArrayList<>();
-    Set<String> status = Set.of("status");
-    t.add(
-        core(
-            "namespaces",
-            "namespace",
-            "Namespace",
-            false,
-            List.of("ns"),
-            List.of(),
-            status,
-            Namespace.class,
-            Columns.namespaces()));
-    t.add(
-        core(
-            "nodes",
-            "node",
-            "Node",
-            false,
-            List.of("no"),
-            List.of(),
-            status,
-            Node.class,
-            Columns.nodes()));
-    t.add(
-        core(
-            "pods",
-            "pod",
-            "Pod",
-            true,
-            List.of("po"),
-            List.of("all"),
-            status,
-            Pod.class,
-            Columns.pods()));
-    t.add(
-        core(
-            "services",
-            "service",
-            "Service",
-            true,
-            List.of("svc"),
-            List.of("all"),
-            status,
-            Service.class,
-            Columns.services()));
-    t.add(
-        core(
-            "configmaps",
-            "configmap",
-            "ConfigMap",
-            true,
-            List.of("cm"),
-            List.of(),
-            Set.of(),
-            ConfigMap.class,
-            Columns.configMaps()));
-    t.add(
-        core(
-            "secrets",
-            "secret",
-            "Secret",
-            true,
-            List.of(),
-            List.of(),
-            Set.of(),
-            Secret.class,
-            Columns.secrets()));
-    t.add(
-        core(
-            "serviceaccounts",
-            "serviceaccount",
-            "ServiceAccount",
-            true,
-            List.of("sa"),
-            List.of(),
-            Set.of(),
-            ServiceAccount.class,
-            Columns.serviceAccounts()));
-    t.add(
-        core(
-            "events",
-            "event",
-            "Event",
-            true,
-            List.of("ev"),
-            List.of(),
-            Set.of(),
-            Event.class,
-            Columns.events()));
-    t.add(
-        new ResourceType(
-            "coordination.k8s.io",
-            "v1",
-            "leases",
-            "lease",
-            "Lease",
-            true,
-            List.of(),
-            List.of(),
-            Set.of(),
-            Lease.class,
-            Columns.leases(),
-            ResourceType.VERBS));
-    t.add(
-        new ResourceType(
-            "apps",
-            "v1",
-            "deployments",
-            "deployment",
-            "Deployment",
-            true,
-            List.of("deploy"),
-            List.of("all"),
-            Set.of("status", "scale"),
-            Deployment.class,
-            Columns.deployments(),
-            ResourceType.VERBS));
-    t.add(
-        new ResourceType(
-            "apps",
-            "v1",
-            "replicasets",
-            "replicaset",
-            "ReplicaSet",
-            true,
-            List.of("rs"),
-            List.of("all"),
-            Set.of("status", "scale"),
-            ReplicaSet.class,
-            Columns.replicaSets(),
-            ResourceType.VERBS));
-    t.add(review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview"));
-    t.add(review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview"));
-    t.add(review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview"));
-    return new Registry(t);
+    return new Registry(
+        List.of(
+            row("v1", "namespaces", Namespace.class)
+                .cluster()
+                .shortNames("ns")
+                .status()
+                .columns(Columns.namespaces())
+                .build(),
+            row("v1", "nodes", Node.class)
+                .cluster()
+                .shortNames("no")
+                .status()
+                .columns(Columns.nodes())
+                .build(),
+            row("v1", "pods", Pod.class)
+                .shortNames("po")
+                .all()
+                .status()
+                .columns(Columns.pods())
+                .build(),
+            row("v1", "services", Service.class)
+                .shortNames("svc")
+                .all()
+                .status()
+                .columns(Columns.services())
+                .build(),
+            row("v1", "endpoints", Endpoints.class).shortNames("ep").singular("endpoints").build(),
+            row("v1", "configmaps", ConfigMap.class)
+                .shortNames("cm")
+                .columns(Columns.configMaps())
+                .build(),
+            row("v1", "secrets", Secret.class).columns(Columns.secrets()).build(),
+            row("v1", "serviceaccounts", ServiceAccount.class)
+                .shortNames("sa")
+                .columns(Columns.serviceAccounts())
+                .build(),
+            row("v1", "events", Event.class).shortNames("ev").columns(Columns.events()).build(),
+            row("v1", "persistentvolumes", PersistentVolume.class)
+                .cluster()
+                .shortNames("pv")
+                .status()
+                .build(),
+            row("v1", "persistentvolumeclaims", PersistentVolumeClaim.class)
+                .shortNames("pvc")
+                .status()
+                .build(),
+            row("v1", "resourcequotas", ResourceQuota.class).shortNames("quota").status().build(),
+            row("v1", "limitranges", LimitRange.class).shortNames("limits").build(),
+            row("apps/v1", "deployments", Deployment.class)
+                .shortNames("deploy")
+                .all()
+                .status()
+                .scale()
+                .columns(Columns.deployments())
+                .build(),
+            row("apps/v1", "replicasets", ReplicaSet.class)
+                .shortNames("rs")
+                .all()
+                .status()
+                .scale()
+                .columns(Columns.replicaSets())
+                .build(),
+            row("apps/v1", "statefulsets", StatefulSet.class)
+                .shortNames("sts")
+                .all()
+                .status()
+                .scale()
+                .build(),
+            row("apps/v1", "daemonsets", DaemonSet.class).shortNames("ds").all().status().build(),
+            row("batch/v1", "jobs", Job.class).all().status().build(),
+            row("batch/v1", "cronjobs", CronJob.class).shortNames("cj").all().status().build(),
+            row("coordination.k8s.io/v1", "leases", Lease.class).columns(Columns.leases()).build(),
+            row("discovery.k8s.io/v1", "endpointslices", EndpointSlice.class).build(),
+            row("networking.k8s.io/v1", "ingresses", Ingress.class)
+                .shortNames("ing")
+                .status()
+                .build(),
+            row("networking.k8s.io/v1", "networkpolicies", NetworkPolicy.class)
+                .shortNames("netpol")
+                .build(),
+            row("rbac.authorization.k8s.io/v1", "roles", Role.class).build(),
+            row("rbac.authorization.k8s.io/v1", "rolebindings", RoleBinding.class).build(),
+            row("rbac.authorization.k8s.io/v1", "clusterroles", ClusterRole.class)
+                .cluster()
+                .build(),
+            row("rbac.authorization.k8s.io/v1", "clusterrolebindings", ClusterRoleBinding.class)
+                .cluster()
+                .build(),
+            row("scheduling.k8s.io/v1", "priorityclasses", PriorityClass.class)
+                .cluster()
+                .shortNames("pc")
+                .build(),
+            review(
+                "authorization.k8s.io/v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview"),
+            review("authorization.k8s.io/v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview"),
+            review("authentication.k8s.io/v1", "selfsubjectreviews", "SelfSubjectReview")));
   }
 
-  private static ResourceType review(String group, String resource, String kind) {
-    return new ResourceType(
-        group,
-        "v1",
-        resource,
-        "",
-        kind,
-        false,
-        List.of(),
-        List.of(),
-        Set.of(),
-        GenericKubernetesResource.class,
-        Columns.generic(),
-        ResourceType.CREATE_ONLY);
+  /** A review: created and answered, never stored; its body is not checked against a model. */
+  private static ResourceType review(String groupVersion, String resource, String kind) {
+    Row r = new Row(groupVersion, resource, kind, GenericKubernetesResource.class).cluster();
+    r.verbs = ResourceType.CREATE_ONLY;
+    r.singular = "";
+    return r.build();
   }
 
-  private static ResourceType core(
-      String resource,
-      String singular,
-      String kind,
-      boolean namespaced,
-      List<String> shortNames,
-      List<String> categories,
-      Set<String> subresources,
-      Class<?> model,
-      List<Column> columns) {
-    return new ResourceType(
-        "",
-        "v1",
-        resource,
-        singular,
-        kind,
-        namespaced,
-        shortNames,
-        categories,
-        subresources,
-        model,
-        columns,
-        ResourceType.VERBS);
+  private static Row row(String groupVersion, String resource, Class<?> model) {
+    return new Row(groupVersion, resource, model.getSimpleName(), model);
+  }
+
+  /** Builds one row; defaults: namespaced, no short names, NAME/AGE columns, every verb. */
+  private static final class Row {
+    private final String group;
+    private final String version;
+    private final String resource;
+    private final String kind;
+    private final Class<?> model;
+    private String singular;
+    private boolean namespaced = true;
+    private List<String> shortNames = List.of();
+    private List<String> categories = List.of();
+    private final java.util.TreeSet<String> subresources = new java.util.TreeSet<>();
+    private List<Column> columns = Columns.generic();
+    private List<String> verbs = ResourceType.VERBS;
+
+    Row(String groupVersion, String resource, String kind, Class<?> model) {
+      int slash = groupVersion.indexOf('/');
+      this.group = slash < 0 ? "" : groupVersion.substring(0, slash);
+      this.version = groupVersion.substring(slash + 1);
+      this.resource = resource;
+      this.kind = kind;
+      this.model = model;
+      this.singular = kind.toLowerCase(Locale.ROOT);
+    }
+
+    Row cluster() {
+      namespaced = false;
+      return this;
+    }
+
+    Row shortNames(String... names) {
+      shortNames = List.of(names);
+      return this;
+    }
+
+    Row singular(String name) {
+      singular = name;
+      return this;
+    }
+
+    /** In category {@code all} ({@code kubectl get all}). */
+    Row all() {
+      categories = List.of("all");
+      return this;
+    }
+
+    Row status() {
+      subresources.add("status");
+      return this;
+    }
+
+    Row scale() {
+      subresources.add("scale");
+      return this;
+    }
+
+    Row columns(List<Column> c) {
+      columns = c;
+      return this;
+    }
+
+    ResourceType build() {
+      return new ResourceType(
+          group,
+          version,
+          resource,
+          singular,
+          kind,
+          namespaced,
+          shortNames,
+          categories,
+          Set.copyOf(subresources),
+          model,
+          columns,
+          verbs);
+    }
   }
 
   public List<ResourceType> types() {
