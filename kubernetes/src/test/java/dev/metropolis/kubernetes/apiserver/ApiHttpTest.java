@@ -186,6 +186,8 @@ class ApiHttpTest {
     assertThat(name).matches("gen-[a-z0-9]{5}");
     assertThat(cm.path("metadata").path("uid").asString()).hasSize(36);
     assertThat(cm.path("metadata").path("creationTimestamp").asString()).matches(".*T.*Z");
+    // like upstream, only kinds with controllers that observe it keep a generation
+    assertThat(cm.path("metadata").has("generation")).isFalse();
     String rv = cm.path("metadata").path("resourceVersion").asString();
 
     // a create that carries a resourceVersion is refused

@@ -168,7 +168,11 @@ final class Resources {
     }
     m.put("uid", UUID.randomUUID().toString());
     m.put("creationTimestamp", now());
-    m.put("generation", 1);
+    if (t.generation()) {
+      m.put("generation", 1);
+    } else {
+      m.remove("generation");
+    }
     m.remove(
         List.of("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"));
     o.put("kind", t.kind()).put("apiVersion", t.apiVersion());
@@ -312,11 +316,15 @@ final class Resources {
     }
     result.put("kind", t.kind()).put("apiVersion", t.apiVersion());
     Defaults.apply(t, result);
-    long generation = oldMeta.path("generation").asLong(1);
-    if (!spec(old).equals(spec(result))) {
-      generation++;
+    if (t.generation()) {
+      long generation = oldMeta.path("generation").asLong(1);
+      if (!spec(old).equals(spec(result))) {
+        generation++;
+      }
+      m.put("generation", generation);
+    } else {
+      m.remove("generation");
     }
-    m.put("generation", generation);
     return result;
   }
 

@@ -104,6 +104,7 @@ public final class Registry {
                 .status()
                 .scale()
                 .columns(Columns.deployments())
+                .generation()
                 .build(),
             row("apps/v1", "replicasets", ReplicaSet.class)
                 .shortNames("rs")
@@ -111,24 +112,38 @@ public final class Registry {
                 .status()
                 .scale()
                 .columns(Columns.replicaSets())
+                .generation()
                 .build(),
             row("apps/v1", "statefulsets", StatefulSet.class)
                 .shortNames("sts")
                 .all()
                 .status()
                 .scale()
+                .generation()
                 .build(),
-            row("apps/v1", "daemonsets", DaemonSet.class).shortNames("ds").all().status().build(),
-            row("batch/v1", "jobs", Job.class).all().status().build(),
-            row("batch/v1", "cronjobs", CronJob.class).shortNames("cj").all().status().build(),
+            row("apps/v1", "daemonsets", DaemonSet.class)
+                .shortNames("ds")
+                .all()
+                .status()
+                .generation()
+                .build(),
+            row("batch/v1", "jobs", Job.class).all().status().generation().build(),
+            row("batch/v1", "cronjobs", CronJob.class)
+                .shortNames("cj")
+                .all()
+                .status()
+                .generation()
+                .build(),
             row("coordination.k8s.io/v1", "leases", Lease.class).columns(Columns.leases()).build(),
             row("discovery.k8s.io/v1", "endpointslices", EndpointSlice.class).build(),
             row("networking.k8s.io/v1", "ingresses", Ingress.class)
                 .shortNames("ing")
                 .status()
+                .generation()
                 .build(),
             row("networking.k8s.io/v1", "networkpolicies", NetworkPolicy.class)
                 .shortNames("netpol")
+                .generation()
                 .build(),
             row("rbac.authorization.k8s.io/v1", "roles", Role.class).build(),
             row("rbac.authorization.k8s.io/v1", "rolebindings", RoleBinding.class).build(),
@@ -174,6 +189,7 @@ public final class Registry {
     private final java.util.TreeSet<String> subresources = new java.util.TreeSet<>();
     private List<Column> columns = Columns.generic();
     private List<String> verbs = ResourceType.VERBS;
+    private boolean generation;
 
     Row(String groupVersion, String resource, String kind, Class<?> model) {
       int slash = groupVersion.indexOf('/');
@@ -206,6 +222,12 @@ public final class Registry {
       return this;
     }
 
+    /** Keeps metadata.generation: 1 on create, +1 on every change outside metadata and status. */
+    Row generation() {
+      generation = true;
+      return this;
+    }
+
     Row status() {
       subresources.add("status");
       return this;
@@ -234,7 +256,8 @@ public final class Registry {
           Set.copyOf(subresources),
           model,
           columns,
-          verbs);
+          verbs,
+          generation);
     }
   }
 

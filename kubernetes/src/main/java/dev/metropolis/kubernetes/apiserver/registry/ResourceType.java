@@ -6,7 +6,8 @@ import java.util.Set;
 /**
  * One served kind, as data: where it lives in the URL space, how it is named and abbreviated,
  * whether it is namespaced, its subresources, the fabric8 model class its bodies must decode to,
- * and the columns of its Table.
+ * the columns of its Table, its verbs, and whether it keeps {@code metadata.generation} (kinds
+ * whose controllers report {@code status.observedGeneration}).
  */
 public record ResourceType(
     String group,
@@ -20,7 +21,8 @@ public record ResourceType(
     Set<String> subresources,
     Class<?> model,
     List<Column> columns,
-    List<String> verbs) {
+    List<String> verbs,
+    boolean generation) {
 
   /** The verbs of a stored kind. */
   public static final List<String> VERBS =
