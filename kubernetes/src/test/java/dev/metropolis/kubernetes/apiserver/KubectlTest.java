@@ -48,6 +48,12 @@ class KubectlTest {
     return r;
   }
 
+  private static TestCluster.Result failsAs(String user, String... args) throws Exception {
+    TestCluster.Result r = cluster.kubectlAs(user, null, args);
+    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    return r;
+  }
+
   private static Path file(String name, String content) throws Exception {
     Path p = cluster.dir.resolve(name);
     Files.writeString(p, content);
@@ -479,8 +485,7 @@ class KubectlTest {
 
   @Test
   void anonymousIsUnauthorized() throws Exception {
-    TestCluster.Result r = cluster.kubectlAs("anonymous", null, "get", "pods");
-    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    TestCluster.Result r = failsAs("anonymous", "get", "pods");
     // the token is not a credential here: the request is anonymous and answered 401
     assertThat(r.err())
         .endsWith(
@@ -490,16 +495,14 @@ class KubectlTest {
 
   @Test
   void untrustedCertificateIsRejectedByTls() throws Exception {
-    TestCluster.Result r = cluster.kubectlAs("untrusted", null, "get", "pods");
-    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    TestCluster.Result r = failsAs("untrusted", "get", "pods");
     assertThat(r.err())
         .endsWith("Unable to connect to the server: remote error: tls: unknown certificate\n");
   }
 
   @Test
   void otherUsersAreForbidden() throws Exception {
-    TestCluster.Result r = cluster.kubectlAs("alice", null, "get", "pods", "-n", "kube-system");
-    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    TestCluster.Result r = failsAs("alice", "get", "pods", "-n", "kube-system");
     assertThat(r.err())
         .isEqualTo(
             "Error from server (Forbidden): pods is forbidden: User \"alice\" cannot list resource"
