@@ -1,0 +1,57 @@
+package dev.metropolis.kubernetes.apiserver;
+
+import dev.metropolis.kubernetes.apiserver.api.ApiHandler;
+import dev.metropolis.kubernetes.apiserver.auth.Authenticator;
+import dev.metropolis.kubernetes.apiserver.auth.Authorizer;
+import dev.metropolis.kubernetes.apiserver.http.HttpServer;
+import dev.metropolis.kubernetes.apiserver.registry.Registry;
+import dev.metropolis.kubernetes.apiserver.storage.Store;
+import java.net.InetSocketAddress;
+
+/**
+ * The Kubernetes-compatible API server: objects in etcd, served over HTTPS to kubectl and other
+ * clients. {@link #start} binds and returns a running server; {@link #close} stops it (the etcd
+ * client stays open: it belongs to the caller).
+ */
+public final class ApiServer implements AutoCloseable {
+  private final HttpServer http;
+
+  private ApiServer(HttpServer http) {
+    this.http = http;
+  }
+
+  /** Creates the built-in namespaces if missing and starts serving. */
+  public static ApiServer start(ApiServerConfig config) throws InterruptedException {
+    Registry registry = Registry.builtin();
+    Store store = new Store(config.etcd());
+    String host = config.listen().getAddress().getHostAddress();
+    ApiHandler handler =
+        new ApiHandler(
+            registry,
+            store,
+            config.prefix(),
+            new Authorizer(config.admins()),
+            config.clock(),
+            host + ":" + config.listen().getPort());
+    handler.bootstrap();
+    HttpServer http =
+        HttpServer.start(
+            config.listen(),
+            config.ca(),
+            config.certificate(),
+            config.key(),
+            new Authenticator(config.ca()),
+            handler);
+    return new ApiServer(http);
+  }
+
+  /** The bound address (the real port when the config asked for port 0). */
+  public InetSocketAddress address() {
+    return http.address();
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+}
