@@ -4,6 +4,7 @@ import dev.metropolis.metroctl.client.ClusterClient;
 import dev.metropolis.metroctl.client.ConfigDir;
 import dev.metropolis.metroctl.client.Endpoint;
 import dev.metropolis.metroctl.client.MetroctlException;
+import dev.metropolis.metroctl.client.Prewarm;
 import dev.metropolis.metroctl.client.Prompter;
 import dev.metropolis.metroctl.client.RpcErrors;
 import io.grpc.StatusRuntimeException;
@@ -214,6 +215,8 @@ public final class Metroctl implements Runnable {
     return code;
   }
 
+  private static final String NETTY_ALLOCATOR = "io.grpc.netty.shaded.io.netty.allocator.type";
+
   public static void main(String[] args) {
     // metroctl verifies servers with its own trust managers only, yet each JDK SSLContext reads
     // the default trust store (cacerts, ~150 certificates) when it initialises: tens of
@@ -226,6 +229,12 @@ public final class Metroctl implements Runnable {
     if (System.getProperty("jdk.tls.namedGroups") == null) {
       System.setProperty("jdk.tls.namedGroups", "x25519");
     }
+    // A command makes a few calls and exits: Netty's pooled (adaptive) allocator only costs
+    // start-up time here, setting up arenas and their JFR events.
+    if (System.getProperty(NETTY_ALLOCATOR) == null) {
+      System.setProperty(NETTY_ALLOCATOR, "unpooled");
+    }
+    Prewarm.start();
     System.exit(execute(args, Io.system()));
   }
 
