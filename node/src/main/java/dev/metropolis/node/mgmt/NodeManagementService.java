@@ -14,6 +14,7 @@ import dev.metropolis.osbase.logtree.LogTree;
 import dev.metropolis.osbase.logtree.ReadOptions;
 import dev.metropolis.osbase.supervisor.RunnableInfo;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Comparator;
@@ -60,11 +61,19 @@ public final class NodeManagementService extends NodeManagementGrpc.NodeManageme
 
   @Override
   public void logs(GetLogsRequest request, StreamObserver<GetLogsResponse> responseObserver) {
-    LogRequests.Read read = LogRequests.parse(request, buffer);
+    LogRequests.Read read;
+    try {
+      read = LogRequests.parse(request, buffer);
+    } catch (StatusRuntimeException e) {
+      responseObserver.onError(e);
+      return;
+    }
     if (!logs.exists(read.dn())) {
-      throw Status.NOT_FOUND
-          .withDescription("no log at DN \"" + read.dn() + "\" on this node")
-          .asRuntimeException();
+      responseObserver.onError(
+          Status.NOT_FOUND
+              .withDescription("no log at DN \"" + read.dn() + "\" on this node")
+              .asRuntimeException());
+      return;
     }
     LogReader reader = logs.read(read.dn(), read.options());
     var out = (ServerCallStreamObserver<GetLogsResponse>) responseObserver;
@@ -100,17 +109,20 @@ public final class NodeManagementService extends NodeManagementGrpc.NodeManageme
   @Override
   public void updateNode(
       UpdateNodeRequest request, StreamObserver<UpdateNodeResponse> responseObserver) {
-    throw Status.UNIMPLEMENTED
-        .withDescription(
-            "UpdateNode is not implemented: hosted nodes have no A/B system slots to install into")
-        .asRuntimeException();
+    responseObserver.onError(
+        Status.UNIMPLEMENTED
+            .withDescription(
+                "UpdateNode is not implemented: hosted nodes have no A/B system slots to install"
+                    + " into")
+            .asRuntimeException());
   }
 
   @Override
   public void reboot(RebootRequest request, StreamObserver<RebootResponse> responseObserver) {
-    throw Status.UNIMPLEMENTED
-        .withDescription(
-            "Reboot is not implemented: a hosted node is a process; restart it from its host")
-        .asRuntimeException();
+    responseObserver.onError(
+        Status.UNIMPLEMENTED
+            .withDescription(
+                "Reboot is not implemented: a hosted node is a process; restart it from its host")
+            .asRuntimeException());
   }
 }
