@@ -36,7 +36,10 @@ import picocli.CommandLine.Spec;
       NodeRoleCommands.Remove.class,
       NodeDeleteCommand.class,
       NodeLabelCommands.Label.class,
-      NodeLabelCommands.Unlabel.class
+      NodeLabelCommands.Unlabel.class,
+      NodeLocalCommands.Logs.class,
+      NodeLocalCommands.Metrics.class,
+      NodeLocalCommands.StatusCommand.class
     })
 public final class NodeCommand implements Runnable {
   @Spec CommandSpec spec;
