@@ -1,15 +1,24 @@
 package dev.metropolis.e2e;
 
+import dev.metropolis.api.nodemanagement.GetRunnablesRequest;
+import dev.metropolis.api.nodemanagement.NodeManagementGrpc;
+import dev.metropolis.launch.Eventually;
+import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.Pem;
 import dev.metropolis.rpc.RpcChannelBuilder;
 import io.grpc.ManagedChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Paths and credentials shared by the end-to-end suites. */
 final class Harness {
@@ -41,6 +50,64 @@ final class Harness {
         Pem.decodeCertificate(Files.readString(dir.resolve("ca.pem"))),
         Pem.decodeCertificate(Files.readString(dir.resolve("cert.pem"))),
         new KeyPair(Ed25519.publicKeyOf(key), key));
+  }
+
+  /** The outcome of one metroctl run. */
+  record Run(int code, String out, String err) {}
+
+  /** The command line that runs the metroctl jar with {@code args}. */
+  static List<String> metroctlCommand(List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-jar");
+    cmd.add(metroctlJar().toString());
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  /**
+   * Runs metroctl with exactly {@code args}, standard input closed, its output captured in files
+   * under {@code scratch}.
+   */
+  static Run metroctl(Path scratch, List<String> args) throws Exception {
+    Path out = Files.createTempFile(scratch, "out", ".txt");
+    Path err = Files.createTempFile(scratch, "err", ".txt");
+    Process p =
+        new ProcessBuilder(metroctlCommand(args))
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("metroctl " + args + " did not finish in 60 s");
+    }
+    return new Run(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /** Waits until node {@code i} serves NodeManagement (port 7839) to its owner. */
+  static void awaitNodeManagement(LocalCluster c, int i) {
+    Eventually.testEventual(
+        "node " + i + " serves NodeManagement",
+        Duration.ofSeconds(60),
+        () -> {
+          ManagedChannel ch =
+              RpcChannelBuilder.forAddress(c.address(i), 7839)
+                  .clusterCredentials(c.ownerCertificate(), InsecureOwnerKey.keyPair().getPrivate())
+                  .verifyNode(c.ca())
+                  .build();
+          try {
+            NodeManagementGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .getRunnables(GetRunnablesRequest.getDefaultInstance());
+          } finally {
+            ch.shutdownNow();
+          }
+        });
   }
 
   static ManagedChannel nodeChannel(LocalCluster c, int i) throws Exception {

@@ -3,18 +3,16 @@ package dev.metropolis.e2e;
 import static dev.metropolis.launch.Eventually.testEventual;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.metropolis.e2e.Harness.Run;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.osbase.pki.Pem;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -32,9 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class MetroctlIT {
   private static LocalCluster cluster;
   @TempDir static Path home;
-
-  /** The outcome of one metroctl run. */
-  record Run(int code, String out, String err) {}
 
   @BeforeAll
   static void start() throws Exception {
@@ -73,29 +68,7 @@ class MetroctlIT {
 
   /** Runs metroctl with exactly {@code args}, standard input closed. */
   static Run raw(List<String> args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-jar");
-    cmd.add(Harness.metroctlJar().toString());
-    cmd.addAll(args);
-    Path out = Files.createTempFile(home, "out", ".txt");
-    Path err = Files.createTempFile(home, "err", ".txt");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("metroctl " + args + " did not finish in 60 s");
-    }
-    return new Run(p.exitValue(), read(out), read(err));
-  }
-
-  private static String read(Path p) throws IOException {
-    return Files.readString(p, StandardCharsets.UTF_8);
+    return Harness.metroctl(home, args);
   }
 
   @Test
