@@ -9,8 +9,6 @@ import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
 import dev.metropolis.osbase.pki.Pem;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -97,35 +95,16 @@ class MetroctlMembershipIT {
 
   /** Runs metroctl with the test's config directory and node 0 as the only endpoint. */
   static Run metroctl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-jar");
-    cmd.add(Harness.metroctlJar().toString());
-    cmd.add("--config=" + home.resolve("metroctl"));
-    cmd.add("--endpoints=" + cluster.address(0));
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(home, "out", ".txt");
-    Path err = Files.createTempFile(home, "err", ".txt");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("metroctl " + List.of(args) + " did not finish in 60 s");
-    }
-    Run r = new Run(p.exitValue(), read(out), read(err));
+    List<String> all = new ArrayList<>();
+    all.add("--config=" + home.resolve("metroctl"));
+    all.add("--endpoints=" + cluster.address(0));
+    all.addAll(List.of(args));
+    Harness.Run h = Harness.metroctl(home, all);
+    Run r = new Run(h.code(), h.out(), h.err());
     // Into the test's output file: what each step printed, for reading a failure afterwards.
     System.out.printf(
         "$ metroctl %s%n%s%s[exit %d]%n", String.join(" ", args), r.out(), r.err(), r.code());
     return r;
-  }
-
-  private static String read(Path p) throws IOException {
-    return Files.readString(p, StandardCharsets.UTF_8);
   }
 
   /** Exit 0. */

@@ -10,6 +10,7 @@ import dev.metropolis.api.nodemanagement.NodeManagementGrpc;
 import dev.metropolis.e2e.Harness.Run;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
+import dev.metropolis.osbase.net.socks.Socks5Server;
 import dev.metropolis.osbase.pki.CertificateTemplates;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.NodeId;
@@ -20,10 +21,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -288,6 +292,35 @@ class NodeObservabilityIT {
     Run cli = metroctl("node", "metrics", id, "node");
     assertThat(cli.code()).as(cli.toString()).isZero();
     assertThat(parsePrometheus(cli.out())).contains("node_uname_info");
+  }
+
+  @Test
+  void nodeLocalCallsGoThroughTheProxy() throws Exception {
+    List<String> connected = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Socks5Server proxy =
+        Socks5Server.start(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            a -> true,
+            (destination, timeout) -> {
+              SocketChannel ch = SocketChannel.open();
+              ch.socket().connect(destination, (int) timeout.toMillis());
+              return ch;
+            },
+            e -> {
+              if (e instanceof Socks5Server.Event.Connected c) {
+                connected.add(c.destination());
+              }
+            })) {
+      String via = "--proxy=127.0.0.1:" + proxy.localAddress().getPort();
+      Run logs = metroctl(via, "node", "logs", id, "--dn", "root.enrolment", "-e");
+      assertThat(logs.code()).as(logs.toString()).isZero();
+      assertThat(logs.out()).contains("Cluster enrolment done.");
+      Run metrics = metroctl(via, "node", "metrics", id, "core");
+      assertThat(metrics.code()).as(metrics.toString()).isZero();
+      assertThat(metrics.out()).contains("metropolis_supervisor_runnables");
+    }
+    assertThat(connected).anySatisfy(d -> assertThat(d).endsWith(":7839"));
+    assertThat(connected).anySatisfy(d -> assertThat(d).endsWith(":7840"));
   }
 
   /** Trusts any server: for probing that the server refuses us, not for verifying it. */

@@ -1,15 +1,11 @@
 package dev.metropolis.rpc;
 
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Plain JDK {@link SSLContext}s with the same rules as the gRPC channels, for the node's HTTPS
@@ -25,7 +21,7 @@ public final class JdkTls {
    * required ({@code SSLParameters.setNeedClientAuth(true)}).
    */
   public static SSLContext server(X509Certificate ca, X509Certificate cert, PrivateKey key) {
-    return context(new FixedKeyManager(key, cert), new ClusterClients(ca));
+    return context(new FixedKeyManager(key, cert), new TrustManagers.ClusterClients(ca));
   }
 
   /**
@@ -45,71 +41,6 @@ public final class JdkTls {
       return c;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot build a TLS 1.3 context", e);
-    }
-  }
-
-  /** Server-side client verification: one certificate, a node or user of the cluster. */
-  static final class ClusterClients extends X509ExtendedTrustManager {
-    private final X509Certificate ca;
-
-    ClusterClients(X509Certificate ca) {
-      this.ca = ca;
-    }
-
-    void verify(X509Certificate[] chain) throws CertificateException {
-      if (chain == null || chain.length != 1) {
-        throw new CertificateException(
-            "client must present exactly one certificate, presented "
-                + (chain == null ? 0 : chain.length));
-      }
-      Peer peer = PeerClassifier.classify(chain[0], ca);
-      if (!(peer instanceof Peer.Node || peer instanceof Peer.User)) {
-        throw new CertificateException(
-            "client certificate "
-                + chain[0].getSubjectX500Principal()
-                + " is not issued by the cluster CA");
-      }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      verify(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      verify(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      verify(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      throw new CertificateException("server-side trust manager cannot verify servers");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      throw new CertificateException("server-side trust manager cannot verify servers");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      throw new CertificateException("server-side trust manager cannot verify servers");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[] {ca};
     }
   }
 }
