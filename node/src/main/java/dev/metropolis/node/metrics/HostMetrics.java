@@ -123,11 +123,14 @@ public final class HostMetrics {
         continue;
       }
       String[] v = line.substring(colon + 1).trim().split("\\s+", -1);
-      double value = Double.parseDouble(v[0]) * (v.length > 1 && v[1].equals("kB") ? 1024 : 1);
-      // node_exporter's names: "Active(anon)" becomes "Active_anon".
-      String key = line.substring(0, colon).replace("(", "_").replace(")", "");
-      String name = "node_memory_" + key + "_bytes";
-      out.family(name, "gauge", "Memory information field " + key + "_bytes.");
+      boolean kb = v.length > 1 && v[1].equals("kB");
+      double value = Double.parseDouble(v[0]) * (kb ? 1024 : 1);
+      // node_exporter's names: "Active(anon)" becomes "Active_anon", and only fields given in kB
+      // are bytes (HugePages_Total is a count).
+      String key =
+          line.substring(0, colon).replace("(", "_").replace(")", "") + (kb ? "_bytes" : "");
+      String name = "node_memory_" + key;
+      out.family(name, "gauge", "Memory information field " + key + ".");
       out.sample(name, value);
     }
   }
