@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,21 +32,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every method of every curator-port service, called by every kind of caller, against a real node:
- * the outcome must match the method's declared authorization. The method list comes from the API
- * descriptors, so a new method is covered without touching this test, and a method the node serves
- * without a declaration fails it (INTERNAL for everyone).
+ * Every method of every node service (the curator port's and NodeManagement on its own port),
+ * called by every kind of caller, against a real node: the outcome must match the method's declared
+ * authorization. The method list comes from the API descriptors, so a new method is covered without
+ * touching this test, and a method the node serves without a declaration fails it (INTERNAL for
+ * everyone).
  */
 class AuthorizationMatrixIT {
   private static LocalCluster cluster;
 
-  /** Services on the curator port; NodeManagement runs on its own port. */
-  private static final Set<String> CURATOR_PORT_SERVICES =
-      Set.of(
-          "metropolis.curator.Curator",
-          "metropolis.curator.CuratorLocal",
-          "metropolis.api.Management",
-          "metropolis.api.AAA");
+  /** The port each service is served on: the curator's, or NodeManagement's own. */
+  private static final Map<String, Integer> SERVICE_PORTS =
+      Map.of(
+          "metropolis.curator.Curator", 7835,
+          "metropolis.curator.CuratorLocal", 7835,
+          "metropolis.api.Management", 7835,
+          "metropolis.api.AAA", 7835,
+          "metropolis.api.NodeManagement", 7839);
 
   private static final Set<Permission> NODE_PERMISSIONS =
       Set.of(Permission.PERMISSION_READ_CLUSTER_STATUS, Permission.PERMISSION_UPDATE_NODE_SELF);
@@ -61,6 +64,7 @@ class AuthorizationMatrixIT {
   static void start() throws Exception {
     cluster = Harness.oneNode();
     cluster.ownerCertificate();
+    Harness.awaitNodeManagement(cluster, 0);
   }
 
   @AfterAll
@@ -70,8 +74,8 @@ class AuthorizationMatrixIT {
     }
   }
 
-  private static ManagedChannel channel(Caller caller) throws Exception {
-    var b = RpcChannelBuilder.forAddress(cluster.address(0), 7835).verifyNode(cluster.ca());
+  private static ManagedChannel channel(Caller caller, int port) throws Exception {
+    var b = RpcChannelBuilder.forAddress(cluster.address(0), port).verifyNode(cluster.ca());
     return switch (caller) {
       case NONE -> b.noCredentials().build();
       case SELF_SIGNED -> b.ephemeralCredentials(Ed25519.generate()).build();
@@ -103,13 +107,14 @@ class AuthorizationMatrixIT {
     List<String> mismatches = new ArrayList<>();
     int calls = 0;
     for (ServiceDescriptor s : ApiDescriptors.services()) {
-      if (!CURATOR_PORT_SERVICES.contains(s.getFullName())) {
+      Integer port = SERVICE_PORTS.get(s.getFullName());
+      if (port == null) {
         continue;
       }
       for (MethodDescriptor m : s.getMethods()) {
         AuthorizationPolicy p = m.getOptions().getExtension(Authorization.authorization);
         for (Caller caller : Caller.values()) {
-          ManagedChannel ch = channel(caller);
+          ManagedChannel ch = channel(caller, port);
           try {
             Status st = call(ch, m);
             calls++;
@@ -131,7 +136,7 @@ class AuthorizationMatrixIT {
         }
       }
     }
-    assertThat(calls).isGreaterThanOrEqualTo(4 * 14);
+    assertThat(calls).isGreaterThanOrEqualTo(4 * 18);
     assertThat(mismatches).as("calls that do not match their declared policy").isEmpty();
   }
 

@@ -191,7 +191,7 @@ class ConsensusFaultsIT {
   }
 
   /** Runs the real metroctl with node {@code endpoint} as its only endpoint. */
-  static Harness.MetroctlRun metroctl(int endpoint, String... args) throws Exception {
+  static Harness.Run metroctl(int endpoint, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add("--config=" + home.resolve("metroctl"));
     cmd.addAll(Harness.reach(cluster, endpoint));

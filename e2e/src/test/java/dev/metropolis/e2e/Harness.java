@@ -1,5 +1,9 @@
 package dev.metropolis.e2e;
 
+import dev.metropolis.api.nodemanagement.GetRunnablesRequest;
+import dev.metropolis.api.nodemanagement.NodeManagementGrpc;
+import dev.metropolis.launch.Eventually;
+import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
 import dev.metropolis.osbase.pki.Ed25519;
@@ -11,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -91,31 +96,29 @@ final class Harness {
         new KeyPair(Ed25519.publicKeyOf(key), key));
   }
 
-  static ManagedChannel nodeChannel(LocalCluster c, int i) throws Exception {
-    NodeCredentials n = nodeCredentials(c, i);
-    RpcChannelBuilder b = RpcChannelBuilder.forAddress(c.address(i), 7835);
-    c.network().ifPresent(net -> b.socksProxy(net.socks()));
-    return b.clusterCredentials(n.cert(), n.key().getPrivate()).verifyNode(c.ca()).build();
-  }
+  /** The outcome of one metroctl run. */
+  record Run(int code, String out, String err) {}
 
-  /** The outcome of one run of the real metroctl jar. */
-  record MetroctlRun(int code, String out, String err) {}
-
-  /**
-   * Runs the real metroctl jar with exactly {@code args}, standard input closed, its output kept in
-   * files under {@code scratch}.
-   */
-  static MetroctlRun metroctl(Path scratch, List<String> args) throws Exception {
+  /** The command line that runs the metroctl jar with {@code args}. */
+  static List<String> metroctlCommand(List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-jar");
     cmd.add(metroctlJar().toString());
     cmd.addAll(args);
+    return cmd;
+  }
+
+  /**
+   * Runs metroctl with exactly {@code args}, standard input closed, its output captured in files
+   * under {@code scratch}.
+   */
+  static Run metroctl(Path scratch, List<String> args) throws Exception {
     Path out = Files.createTempFile(scratch, "out", ".txt");
     Path err = Files.createTempFile(scratch, "err", ".txt");
     Process p =
-        new ProcessBuilder(cmd)
+        new ProcessBuilder(metroctlCommand(args))
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectOutput(out.toFile())
             .redirectError(err.toFile())
@@ -124,9 +127,38 @@ final class Harness {
       p.destroyForcibly();
       throw new AssertionError("metroctl " + args + " did not finish in 60 s");
     }
-    return new MetroctlRun(
+    return new Run(
         p.exitValue(),
         Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /** Waits until node {@code i} serves NodeManagement (port 7839) to its owner. */
+  static void awaitNodeManagement(LocalCluster c, int i) {
+    Eventually.testEventual(
+        "node " + i + " serves NodeManagement",
+        Duration.ofSeconds(60),
+        () -> {
+          RpcChannelBuilder b = RpcChannelBuilder.forAddress(c.address(i), 7839);
+          c.network().ifPresent(net -> b.socksProxy(net.socks()));
+          ManagedChannel ch =
+              b.clusterCredentials(c.ownerCertificate(), InsecureOwnerKey.keyPair().getPrivate())
+                  .verifyNode(c.ca())
+                  .build();
+          try {
+            NodeManagementGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .getRunnables(GetRunnablesRequest.getDefaultInstance());
+          } finally {
+            ch.shutdownNow();
+          }
+        });
+  }
+
+  static ManagedChannel nodeChannel(LocalCluster c, int i) throws Exception {
+    NodeCredentials n = nodeCredentials(c, i);
+    RpcChannelBuilder b = RpcChannelBuilder.forAddress(c.address(i), 7835);
+    c.network().ifPresent(net -> b.socksProxy(net.socks()));
+    return b.clusterCredentials(n.cert(), n.key().getPrivate()).verifyNode(c.ca()).build();
   }
 }

@@ -76,6 +76,20 @@ class LaunchClusterIT {
       assertTrue(describe.contains("KubernetesWorker"), describe);
       assertTrue(describe.contains("HEALTHY"), describe);
 
+      // Node-local calls go straight to the node in its namespace, through the SOCKS5 entrance.
+      String id =
+          describe
+              .lines()
+              .filter(l -> l.matches("metropolis-\\S+\\s+UP\\s+10\\.1\\.0\\.3\\s.*"))
+              .map(l -> l.split(" ", -1)[0])
+              .findFirst()
+              .orElseThrow();
+      String logs = run(wrapper, "node", "logs", id, "--dn", "root.enrolment", "-e");
+      assertTrue(logs.startsWith("=== Logs from " + id + " (10.1.0.3):\n"), logs);
+      assertTrue(logs.contains("Cluster enrolment done."), logs);
+      String metrics = run(wrapper, "node", "metrics", id, "node");
+      assertTrue(metrics.contains("node_network_receive_bytes_total{device=\"eth0\"}"), metrics);
+
       // SIGTERM, as a user's kill would; Process.destroy() would also close our end of its output.
       p.toHandle().destroy();
       // The rest of its output ends when it exits.

@@ -3,6 +3,7 @@ package dev.metropolis.e2e;
 import static dev.metropolis.launch.Eventually.testEventual;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.metropolis.e2e.Harness.Run;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.osbase.pki.Pem;
@@ -29,9 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class MetroctlIT {
   private static LocalCluster cluster;
   @TempDir static Path home;
-
-  /** The outcome of one metroctl run. */
-  record Run(int code, String out, String err) {}
 
   @BeforeAll
   static void start() throws Exception {
@@ -70,8 +68,7 @@ class MetroctlIT {
 
   /** Runs metroctl with exactly {@code args}, standard input closed. */
   static Run raw(List<String> args) throws Exception {
-    var r = Harness.metroctl(home, args);
-    return new Run(r.code(), r.out(), r.err());
+    return Harness.metroctl(home, args);
   }
 
   @Test

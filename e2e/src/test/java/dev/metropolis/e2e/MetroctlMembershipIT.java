@@ -95,7 +95,7 @@ class MetroctlMembershipIT {
     cmd.add("--config=" + home.resolve("metroctl"));
     cmd.addAll(Harness.reach(cluster, 0));
     cmd.addAll(List.of(args));
-    var h = Harness.metroctl(home, cmd);
+    Harness.Run h = Harness.metroctl(home, cmd);
     Run r = new Run(h.code(), h.out(), h.err());
     // Into the test's output file: what each step printed, for reading a failure afterwards.
     System.out.printf(

@@ -53,7 +53,10 @@ final class CommandTree {
                   new Sub("role", NodeRoleCommands.RemoveRole::new)),
               new Sub("delete", NodeDeleteCommand::new),
               new Sub("label", NodeLabelCommands.Label::new),
-              new Sub("unlabel", NodeLabelCommands.Unlabel::new)),
+              new Sub("unlabel", NodeLabelCommands.Unlabel::new),
+              new Sub("logs", NodeLocalCommands.Logs::new),
+              new Sub("metrics", NodeLocalCommands.Metrics::new),
+              new Sub("status", NodeLocalCommands.StatusCommand::new)),
           new Sub("approve", ApproveCommand::new));
 
   private CommandTree() {}

@@ -56,6 +56,9 @@ class CommandLineTest {
         "node delete",
         "node label",
         "node unlabel",
+        "node logs",
+        "node metrics",
+        "node status",
         "cluster configure",
         "cluster configure get",
         "cluster configure set",
@@ -112,6 +115,16 @@ class CommandLineTest {
   }
 
   @Test
+  void nodeLocalArgumentsAreCheckedBeforeConnecting() {
+    usageError(run("node", "logs", ID, "--severity", "loud"), "Invalid --severity", "\"loud\"");
+    usageError(run("node", "logs", ID, "--dn", "Root..x"), "invalid DN");
+    usageError(run("node", "logs", ID, "--backlog", "-2"), "Invalid --backlog -2");
+    usageError(run("node", "logs", "nope"), "Invalid node ID \"nope\"");
+    usageError(run("node", "metrics", ID, "kubelet"), "Invalid exporter \"kubelet\"");
+    usageError(run("node", "status"), "NODE-ID");
+  }
+
+  @Test
   void configureKeysAndValuesAreCheckedBeforeConnecting() {
     usageError(run("cluster", "configure", "get", "nope"), "unknown configuration key \"nope\"");
     usageError(run("cluster", "configure", "set", "nope", "x"), "unknown configuration key");
@@ -136,7 +149,10 @@ class CommandLineTest {
             new String[] {"node", "label", ID, "a=b"},
             new String[] {"cluster", "configure", "set", "tpm_mode", "disabled"},
             new String[] {"cluster", "consensus"},
-            new String[] {"cluster", "register-ticket"})) {
+            new String[] {"cluster", "register-ticket"},
+            new String[] {"node", "logs", ID, "--dn", "root.role", "-e", "--severity", "w"},
+            new String[] {"node", "metrics", ID, "node"},
+            new String[] {"node", "status", ID})) {
       Run r = run(args);
       assertThat(r.code()).as(String.join(" ", args) + ": " + r).isEqualTo(1);
       assertThat(r.err().lines().toList()).as(r.err()).hasSize(1);

@@ -5,11 +5,15 @@ import dev.metropolis.node.storage.NodeStorage;
 import dev.metropolis.osbase.logtree.ConsoleFilter;
 import dev.metropolis.osbase.logtree.ConsoleWriter;
 import dev.metropolis.osbase.logtree.LogTree;
+import dev.metropolis.osbase.supervisor.RunnableInfo;
 import dev.metropolis.osbase.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -96,7 +100,16 @@ public final class Main implements Callable<Integer> {
     NodeStorage storage = new NodeStorage(HostedPlatform.open(config.stateDir()));
     LogTree logs = new LogTree();
     ConsoleWriter console = ConsoleWriter.start(logs, ConsoleFilter.node(), System.err);
-    Supervisor supervisor = Supervisor.start(logs, new NodeRoot(config, storage));
+    // The supervisor only exists once started, and the node's runnables list it (GetRunnables,
+    // metrics): they read it through this reference, empty for the moment before it is set.
+    AtomicReference<Supervisor> started = new AtomicReference<>();
+    Supplier<List<RunnableInfo>> runnables =
+        () -> {
+          Supervisor s = started.get();
+          return s == null ? List.of() : s.snapshot();
+        };
+    Supervisor supervisor = Supervisor.start(logs, new NodeRoot(config, storage, logs, runnables));
+    started.set(supervisor);
     CountDownLatch stopped = new CountDownLatch(1);
     Duration bound = Duration.parse("PT" + shutdownTimeout.toUpperCase(java.util.Locale.ROOT));
     Runtime.getRuntime()

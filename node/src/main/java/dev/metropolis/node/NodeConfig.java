@@ -25,6 +25,12 @@ public record NodeConfig(
   public static final int ETCD_PEER_PORT = 7834;
   public static final int ETCD_CLIENT_PORT = 7833;
 
+  /** NodeManagement on every UP node, on the node's external address. */
+  public static final int NODE_MGMT_PORT = 7839;
+
+  /** The metrics endpoint (HTTPS, mutual TLS) on every UP node, on its external address. */
+  public static final int METRICS_PORT = 7840;
+
   /** Where the node's external address comes from. */
   public sealed interface Network {
     /** Given on the command line (hosted nodes sharing the host's loopback). */

@@ -9,9 +9,9 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * The two trust policies of the RPC layer. Both are {@link X509ExtendedTrustManager}s so that JSSE
- * uses them as they are, without adding its own hostname or path checks: node certificates name
- * node IDs, not the addresses they are dialled at, and there is no chain to build.
+ * The trust policies of the RPC layer. Both are {@link X509ExtendedTrustManager}s so that JSSE uses
+ * them as they are, without adding its own hostname or path checks: node certificates name node
+ * IDs, not the addresses they are dialled at, and there is no chain to build.
  */
 final class TrustManagers {
   private TrustManagers() {}
@@ -52,18 +52,81 @@ final class TrustManagers {
   }
 
   /**
+   * A trust manager for one side of a connection: all six JSSE entry points for that side run
+   * {@link #verify}; the other side's are refused.
+   */
+  abstract static class OneSided extends X509ExtendedTrustManager {
+    private final boolean verifiesServers;
+
+    OneSided(boolean verifiesServers) {
+      this.verifiesServers = verifiesServers;
+    }
+
+    /** Throws when the peer's chain is not trusted. */
+    abstract void verify(X509Certificate[] chain) throws CertificateException;
+
+    private void check(boolean server, X509Certificate[] chain) throws CertificateException {
+      if (server != verifiesServers) {
+        throw new CertificateException(
+            (verifiesServers ? "client" : "server")
+                + "-side trust manager cannot verify "
+                + (server ? "servers" : "clients"));
+      }
+      verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      check(true, chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      check(true, chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      check(true, chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      check(false, chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      check(false, chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      check(false, chain);
+    }
+  }
+
+  /**
    * Client-side server verification: the server must present exactly one certificate, a node
    * certificate issued by the expected CA, and, if one is expected, for the expected node ID.
    */
-  static final class NodeServer extends X509ExtendedTrustManager {
+  static final class NodeServer extends OneSided {
     private final X509Certificate ca;
     private final Optional<String> nodeId;
 
     NodeServer(X509Certificate ca, Optional<String> nodeId) {
+      super(true);
       this.ca = ca;
       this.nodeId = nodeId.map(NodeId::requireValid);
     }
 
+    @Override
     void verify(X509Certificate[] chain) throws CertificateException {
       if (chain == null || chain.length != 1) {
         throw new CertificateException(
@@ -84,44 +147,42 @@ final class TrustManagers {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      verify(chain);
+    public X509Certificate[] getAcceptedIssuers() {
+      return NO_ISSUERS;
+    }
+  }
+
+  /**
+   * Server-side client verification in TLS, for endpoints without per-method policies (HTTPS):
+   * exactly one certificate, a node or user certificate of the cluster CA.
+   */
+  static final class ClusterClients extends OneSided {
+    private final X509Certificate ca;
+
+    ClusterClients(X509Certificate ca) {
+      super(false);
+      this.ca = ca;
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      verify(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      verify(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      throw new CertificateException("client-side trust manager cannot verify clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      throw new CertificateException("client-side trust manager cannot verify clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      throw new CertificateException("client-side trust manager cannot verify clients");
+    void verify(X509Certificate[] chain) throws CertificateException {
+      if (chain == null || chain.length != 1) {
+        throw new CertificateException(
+            "client must present exactly one certificate, presented "
+                + (chain == null ? 0 : chain.length));
+      }
+      Peer peer = PeerClassifier.classify(chain[0], ca);
+      if (!(peer instanceof Peer.Node || peer instanceof Peer.User)) {
+        throw new CertificateException(
+            "client certificate "
+                + chain[0].getSubjectX500Principal()
+                + " is not issued by the cluster CA");
+      }
     }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-      return NO_ISSUERS;
+      return new X509Certificate[] {ca};
     }
   }
 }

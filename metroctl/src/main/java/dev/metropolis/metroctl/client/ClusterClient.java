@@ -19,7 +19,9 @@ import dev.metropolis.api.management.GetRegisterTicketRequest;
 import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.api.management.Node;
 import dev.metropolis.osbase.pki.Ed25519;
+import dev.metropolis.osbase.pki.NodeId;
 import dev.metropolis.osbase.pki.Pem;
+import dev.metropolis.rpc.JdkTls;
 import dev.metropolis.rpc.PeerClassifier;
 import dev.metropolis.rpc.RpcChannelBuilder;
 import io.grpc.Context;
@@ -52,6 +54,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
 
 /**
  * metroctl's connection to a cluster: trust, credentials, leader discovery and the calls the
@@ -196,6 +199,48 @@ public final class ClusterClient implements AutoCloseable {
     List<Node> got = await(done, "GetNodes");
     o.log().accept("received " + got.size() + " nodes");
     return got;
+  }
+
+  /** NodeManagement's port on every node. */
+  public static final int NODE_MGMT_PORT = 7839;
+
+  /** The metrics endpoint's port on every node. */
+  public static final int METRICS_PORT = 7840;
+
+  /**
+   * The address node {@code id} reported, for node-local calls.
+   *
+   * @throws MetroctlException if the cluster does not know the node or it reported no address
+   */
+  public String nodeAddress(String id) {
+    List<Node> found = getNodes("node.id == \"" + NodeId.requireValid(id) + "\"");
+    if (found.isEmpty()) {
+      throw new MetroctlException("node " + id + " is not in the cluster");
+    }
+    String addr = found.getFirst().getStatus().getExternalAddress();
+    if (addr.isEmpty()) {
+      throw new MetroctlException("node " + id + " has not reported an address yet");
+    }
+    return addr;
+  }
+
+  /**
+   * A channel to NodeManagement on node {@code id} at {@code host}, as the owner, accepting only
+   * that node's certificate under the pinned CA. The caller shuts it down.
+   */
+  public ManagedChannel nodeChannel(String host, String id) {
+    return dial(new Endpoint(host, NODE_MGMT_PORT), ownerCredentials(), ca(), Optional.of(id));
+  }
+
+  /** TLS for node {@code id}'s HTTPS endpoints: the owner's certificate, only that node trusted. */
+  public SSLContext nodeTls(String id) {
+    Credentials creds = ownerCredentials();
+    return JdkTls.client(ca(), id, creds.certificate(), creds.key());
+  }
+
+  /** The SOCKS5 proxy every connection goes through, if any. */
+  public Optional<Endpoint> proxy() {
+    return o.proxy();
   }
 
   /** The cluster directory, CA and configuration. */

@@ -59,6 +59,7 @@ public final class Etcd {
     cmd.add("--data-dir=" + c.dataDir());
     cmd.add("--listen-client-urls=" + c.clientUrl());
     cmd.add("--advertise-client-urls=" + c.clientUrl());
+    cmd.add("--listen-metrics-urls=" + c.metricsUrl());
     cmd.add("--listen-peer-urls=" + c.peerUrl());
     cmd.add("--initial-advertise-peer-urls=" + c.peerUrl());
     cmd.add(

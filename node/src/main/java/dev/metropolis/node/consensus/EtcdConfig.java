@@ -38,12 +38,22 @@ public record EtcdConfig(
   public static final int DEFAULT_PEER_PORT = 7834;
   public static final int DEFAULT_CLIENT_PORT = 7833;
 
+  /**
+   * etcd's own metrics listener: plain HTTP, on the client listener's (local) address only. The
+   * node's metrics endpoint fetches it for /metrics/etcd.
+   */
+  public static final int METRICS_PORT = 7842;
+
   public String peerUrl() {
     return "https://" + hostPort(peerHost, peerPort);
   }
 
   public String clientUrl() {
     return "https://" + hostPort(clientHost, clientPort);
+  }
+
+  public String metricsUrl() {
+    return "http://" + hostPort(clientHost, METRICS_PORT);
   }
 
   static String hostPort(String host, int port) {

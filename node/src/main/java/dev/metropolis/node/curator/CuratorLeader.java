@@ -72,6 +72,14 @@ public final class CuratorLeader {
     return t == null ? Optional.empty() : Optional.of(Duration.ofNanos(nanoTime.getAsLong() - t));
   }
 
+  /** Time since each node's last heartbeat seen in this tenure, by node ID (for metrics). */
+  public java.util.Map<String, Duration> heartbeatAges() {
+    long now = nanoTime.getAsLong();
+    java.util.Map<String, Duration> out = new java.util.TreeMap<>();
+    heartbeats.forEach((node, t) -> out.put(node, Duration.ofNanos(now - t)));
+    return out;
+  }
+
   Duration tenure() {
     return Duration.ofNanos(nanoTime.getAsLong() - tenureStart);
   }

@@ -4,12 +4,14 @@ import dev.metropolis.api.common.NodeRoles;
 import dev.metropolis.node.NodeConfig;
 import dev.metropolis.node.curator.AaaService;
 import dev.metropolis.node.curator.Curator;
+import dev.metropolis.node.curator.CuratorLeader;
 import dev.metropolis.node.curator.CuratorLocalService;
 import dev.metropolis.node.curator.CuratorService;
 import dev.metropolis.node.curator.LeaderState;
 import dev.metropolis.node.curator.ManagementService;
 import dev.metropolis.node.enrolment.BootstrapFinish;
 import dev.metropolis.node.enrolment.EnrolmentState;
+import dev.metropolis.node.metrics.CoreMetrics;
 import dev.metropolis.node.storage.NodeStorage;
 import dev.metropolis.osbase.event.Value;
 import dev.metropolis.osbase.pki.NodeId;
@@ -20,6 +22,7 @@ import io.etcd.jetcd.Client;
 import io.grpc.Server;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,6 +47,7 @@ public final class CuratorRunnable implements SupervisedRunnable {
   private final Value<EnrolmentState> enrolment;
   private final Value<String> address;
   private final Value<Boolean> localCurator;
+  private final CoreMetrics metrics;
 
   public CuratorRunnable(
       NodeConfig config,
@@ -53,7 +57,8 @@ public final class CuratorRunnable implements SupervisedRunnable {
       NodeRoles roles,
       Value<EnrolmentState> enrolment,
       Value<String> address,
-      Value<Boolean> localCurator) {
+      Value<Boolean> localCurator,
+      CoreMetrics metrics) {
     this.config = config;
     this.storage = storage;
     this.etcd = etcd;
@@ -62,6 +67,7 @@ public final class CuratorRunnable implements SupervisedRunnable {
     this.enrolment = enrolment;
     this.address = address;
     this.localCurator = localCurator;
+    this.metrics = metrics;
   }
 
   @Override
@@ -94,6 +100,8 @@ public final class CuratorRunnable implements SupervisedRunnable {
                   .executor(Executors.newVirtualThreadPerTaskExecutor())
                   .permitKeepAliveTime(1, TimeUnit.SECONDS)
                   .permitKeepAliveWithoutCalls(true)
+                  // Added last, so it runs first: refusals by the authorization check count too.
+                  .intercept(metrics.curatorRpc())
                   .addService(
                       new CuratorLocalService(
                           client, leader, id, currentAddress::get, config.curatorPort()))
@@ -114,12 +122,15 @@ public final class CuratorRunnable implements SupervisedRunnable {
     ctx.run(
         "election",
         c -> new Curator(client, id, Curator.LEADER_TTL, leader).run(c.logger(), c::signalHealthy));
+    metrics.heartbeatSource(
+        () -> leader.current().map(CuratorLeader::heartbeatAges).orElse(Map.of()));
     localCurator.set(true);
     ctx.signalHealthy();
     try {
       ctx.awaitCancel();
     } finally {
       localCurator.set(false);
+      metrics.heartbeatSource(null);
     }
   }
 }
