@@ -94,7 +94,10 @@ class PartitionIT {
     cluster.healNode(victim);
     cluster.awaitHeartbeatAfter(victim, healed, Duration.ofMinutes(2));
     System.out.println("Test: node " + victim + " is HEALTHY again after the heal");
-    write(victim, tag + "-after");
+    testEventual(
+        "Writes accepted after node " + victim + " is back",
+        Duration.ofSeconds(60),
+        () -> write(victim, tag + "-after"));
     testEventual("Three voting etcd members", Duration.ofSeconds(60), PartitionIT::threeVoters);
     nothingLost();
   }

@@ -83,6 +83,10 @@ public final class Etcd {
       // the client certificate's IP SANs cannot pass. Peers are still authenticated by the CA.
       cmd.add("--experimental-peer-skip-client-san-verification");
     }
+    // A member cut off from the others keeps starting elections and raising its term; without
+    // pre-vote (off by default in etcd 3.4), its return forces the healthy leader to step down,
+    // and the curator leader with it. With pre-vote it first asks whether it could win.
+    cmd.add("--pre-vote=true");
     // Keep history bounded: the curator only needs recent revisions for its watches.
     cmd.add("--auto-compaction-mode=periodic");
     cmd.add("--auto-compaction-retention=1h");
