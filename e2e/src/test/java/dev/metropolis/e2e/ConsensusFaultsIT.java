@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.metropolis.api.common.NodeLabels;
-import dev.metropolis.api.curator.GetConsensusStatusResponse.EtcdMember;
 import dev.metropolis.api.management.GetNodesRequest;
 import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.api.management.Node;
@@ -66,9 +65,7 @@ class ConsensusFaultsIT {
   }
 
   static void threeVoters() throws Exception {
-    assertThat(cluster.consensusStatus())
-        .containsOnlyKeys(cluster.nodeId(0), cluster.nodeId(1), cluster.nodeId(2))
-        .allSatisfy((id, st) -> assertThat(st).as(id).isEqualTo(EtcdMember.Status.STATUS_FULL));
+    Harness.threeVoters(cluster);
   }
 
   /** Writes label {@code key} on node {@code target} through the leader and remembers it. */

@@ -1,5 +1,8 @@
 package dev.metropolis.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.metropolis.api.curator.GetConsensusStatusResponse.EtcdMember;
 import dev.metropolis.api.nodemanagement.GetRunnablesRequest;
 import dev.metropolis.api.nodemanagement.NodeManagementGrpc;
 import dev.metropolis.launch.Eventually;
@@ -55,8 +58,18 @@ final class Harness {
     };
   }
 
+  /** Whether this process runs with effective user ID 0 (as network namespaces need). */
   static boolean isRoot() {
-    return "root".equals(System.getProperty("user.name"));
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.split("\\s+", -1)[2].equals("0");
+        }
+      }
+    } catch (java.io.IOException e) {
+      // No /proc: not a Linux host we can make namespaces on.
+    }
+    return false;
   }
 
   /** A launched cluster of {@code o.nodes()} nodes, isolated when {@link #isolated} says so. */
@@ -82,6 +95,13 @@ final class Harness {
 
   static LocalCluster oneNode() throws Exception {
     return LocalCluster.bootstrap(nodeJar(), NodeParametersFiles.testConfiguration("cluster.test"));
+  }
+
+  /** Asserts that nodes 0, 1 and 2 of {@code c}, and no others, are full (voting) etcd members. */
+  static void threeVoters(LocalCluster c) throws Exception {
+    assertThat(c.consensusStatus())
+        .containsOnlyKeys(c.nodeId(0), c.nodeId(1), c.nodeId(2))
+        .allSatisfy((id, st) -> assertThat(st).as(id).isEqualTo(EtcdMember.Status.STATUS_FULL));
   }
 
   /** Node {@code i}'s own credentials, read from its state directory. */

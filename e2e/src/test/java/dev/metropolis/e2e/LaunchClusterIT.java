@@ -28,7 +28,7 @@ class LaunchClusterIT {
 
   @Test
   void launchesDrivesAndCleansUp() throws Exception {
-    assumeTrue(isRoot(), "launch-cluster needs root for network namespaces");
+    assumeTrue(Harness.isRoot(), "launch-cluster needs root for network namespaces");
     Path launchDir = Files.createTempDirectory("launch-it-");
     Files.delete(launchDir); // launch-cluster creates it; we check it is kept with --launch-dir
     List<String> before = namespaces();
@@ -138,13 +138,6 @@ class LaunchClusterIT {
         .forEach(names::add);
     p.waitFor();
     return names;
-  }
-
-  private static boolean isRoot() throws Exception {
-    Process p = new ProcessBuilder("id", "-u").start();
-    String uid = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    p.waitFor();
-    return uid.equals("0");
   }
 
   private static String javaBinary() {

@@ -18,7 +18,6 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,10 +79,7 @@ class MultiNodeIT {
   }
 
   static void threeVoters() throws Exception {
-    Map<String, EtcdMember.Status> members = cluster.consensusStatus();
-    assertThat(members)
-        .containsOnlyKeys(cluster.nodeId(0), cluster.nodeId(1), cluster.nodeId(2))
-        .allSatisfy((id, st) -> assertThat(st).as(id).isEqualTo(EtcdMember.Status.STATUS_FULL));
+    Harness.threeVoters(cluster);
   }
 
   @Test

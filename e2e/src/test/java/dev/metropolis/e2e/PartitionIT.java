@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.metropolis.api.common.NodeLabels;
-import dev.metropolis.api.curator.GetConsensusStatusResponse.EtcdMember;
 import dev.metropolis.api.management.Node;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
@@ -72,9 +71,7 @@ class PartitionIT {
   }
 
   static void threeVoters() throws Exception {
-    assertThat(cluster.consensusStatus())
-        .hasSize(3)
-        .allSatisfy((id, st) -> assertThat(st).as(id).isEqualTo(EtcdMember.Status.STATUS_FULL));
+    Harness.threeVoters(cluster);
   }
 
   /** Cuts {@code victim} off, writes through the rest, heals, and checks it all came back. */

@@ -7,6 +7,7 @@ import dev.metropolis.metroctl.client.RpcErrors;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,8 +18,24 @@ import picocli.CommandLine.Spec;
 public final class NodeLabelCommands {
   private NodeLabelCommands() {}
 
+  /**
+   * Checks the node ID and lets {@code change} fill in the request from the arguments (either
+   * failing is a usage error, before connecting), then sends it.
+   */
+  static void change(
+      CommandSpec spec, String id, Consumer<UpdateNodeLabelsRequest.Builder> change) {
+    NodeCommand.checkId(spec, id);
+    var req = UpdateNodeLabelsRequest.newBuilder().setId(id);
+    try {
+      change.accept(req);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    update(spec, id, req.build());
+  }
+
   /** Sends {@code req} for the node and prints the outcome. */
-  static void update(CommandSpec spec, String id, UpdateNodeLabelsRequest req) {
+  private static void update(CommandSpec spec, String id, UpdateNodeLabelsRequest req) {
     Metroctl root = Metroctl.of(spec);
     try (ClusterClient client = root.client(spec)) {
       client.asOwner(ch -> ClusterClient.management(ch).updateNodeLabels(req));
@@ -53,14 +70,7 @@ public final class NodeLabelCommands {
 
     @Override
     public void run() {
-      NodeCommand.checkId(spec, id);
-      var req = UpdateNodeLabelsRequest.newBuilder().setId(id);
-      try {
-        req.addAllUpsert(LabelArgs.upserts(labels));
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-      }
-      update(spec, id, req.build());
+      change(spec, id, req -> req.addAllUpsert(LabelArgs.upserts(labels)));
     }
   }
 
@@ -83,14 +93,7 @@ public final class NodeLabelCommands {
 
     @Override
     public void run() {
-      NodeCommand.checkId(spec, id);
-      var req = UpdateNodeLabelsRequest.newBuilder().setId(id);
-      try {
-        req.addAllDelete(LabelArgs.deletes(keys));
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-      }
-      update(spec, id, req.build());
+      change(spec, id, req -> req.addAllDelete(LabelArgs.deletes(keys)));
     }
   }
 }

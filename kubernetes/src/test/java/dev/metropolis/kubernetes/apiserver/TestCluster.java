@@ -3,6 +3,7 @@ package dev.metropolis.kubernetes.apiserver;
 import dev.metropolis.osbase.pki.CertificateTemplates;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.Pem;
+import dev.metropolis.osbase.testing.TestEtcd;
 import io.etcd.jetcd.Client;
 import java.io.IOException;
 import java.io.UncheckedIOException;

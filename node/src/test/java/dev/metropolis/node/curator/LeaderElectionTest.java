@@ -4,7 +4,7 @@ import static dev.metropolis.node.curator.LeaderElection.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.metropolis.node.testing.TestEtcd;
+import dev.metropolis.osbase.testing.TestEtcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.LeaseOption;

@@ -1,4 +1,4 @@
-package dev.metropolis.node.testing;
+package dev.metropolis.osbase.testing;
 
 import io.etcd.jetcd.Client;
 import java.io.IOException;
