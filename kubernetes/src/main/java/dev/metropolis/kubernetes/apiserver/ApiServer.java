@@ -6,7 +6,10 @@ import dev.metropolis.kubernetes.apiserver.auth.Authorizer;
 import dev.metropolis.kubernetes.apiserver.http.HttpServer;
 import dev.metropolis.kubernetes.apiserver.registry.Registry;
 import dev.metropolis.kubernetes.apiserver.storage.Store;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * The Kubernetes-compatible API server: objects in etcd, served over HTTPS to kubectl and other
@@ -15,9 +18,11 @@ import java.net.InetSocketAddress;
  */
 public final class ApiServer implements AutoCloseable {
   private final HttpServer http;
+  private final Loopback loopback;
 
-  private ApiServer(HttpServer http) {
+  private ApiServer(HttpServer http, Loopback loopback) {
     this.http = http;
+    this.loopback = loopback;
   }
 
   /** Creates the built-in namespaces if missing and starts serving. */
@@ -34,15 +39,30 @@ public final class ApiServer implements AutoCloseable {
             config.clock(),
             host + ":" + config.listen().getPort());
     handler.bootstrap();
+    Loopback.Issuer loopback = Loopback.Issuer.create();
     HttpServer http =
         HttpServer.start(
             config.listen(),
-            config.ca(),
+            List.of(config.ca(), loopback.ca()),
             config.certificate(),
             config.key(),
-            new Authenticator(config.ca()),
+            new Authenticator(config.ca(), loopback.ca()),
             handler);
-    return new ApiServer(http);
+    InetSocketAddress bound = http.address();
+    String url = "https://" + host(bound.getAddress()) + ":" + bound.getPort();
+    return new ApiServer(http, loopback.client(url, config.certificate()));
+  }
+
+  private static String host(InetAddress a) {
+    if (a.isAnyLocalAddress()) {
+      return "127.0.0.1";
+    }
+    return a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
+  }
+
+  /** Credentials of in-process clients (controllers, scheduler) of this server. */
+  public Loopback loopback() {
+    return loopback;
   }
 
   /** The bound address (the real port when the config asked for port 0). */

@@ -365,7 +365,8 @@ class KubectlTest {
     assertThat(ok("auth", "can-i", "create", "pods").out()).isEqualTo("yes\n");
     TestCluster.Result no = cluster.kubectlAs("alice", null, "auth", "can-i", "create", "pods");
     assertThat(no.exit()).as(no.toString()).isEqualTo(1);
-    assertThat(no.out()).isEqualTo("no - only cluster-admin is authorized in this cluster\n");
+    assertThat(no.out())
+        .isEqualTo("no - only cluster-admin, and nodes for their own objects, are authorized\n");
     assertThat(ok("auth", "whoami").out())
         .containsPattern("Username +owner")
         .containsPattern("Groups +\\[system:authenticated\\]");

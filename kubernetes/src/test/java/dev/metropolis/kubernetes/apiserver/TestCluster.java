@@ -105,6 +105,26 @@ final class TestCluster implements AutoCloseable {
 
   /** As above, with the client certificate signed by {@code issuer} (not the CA: untrusted). */
   Path writeKubeconfig(String file, String cn, KeyPair issuer) throws IOException {
+    if (cn == null) {
+      return kubeconfigWithUser(file, "\n    token: not-a-credential\n");
+    }
+    KeyPair key = Ed25519.generate();
+    return writeKubeconfig(
+        file, key, CertificateTemplates.user(ca, issuer.getPrivate(), key.getPublic(), cn));
+  }
+
+  /** A kubeconfig presenting {@code cert} (e.g. a node certificate). */
+  Path writeKubeconfig(String file, KeyPair key, X509Certificate cert) throws IOException {
+    return kubeconfigWithUser(
+        file,
+        "\n    client-certificate-data: "
+            + b64(Pem.encodeCertificate(cert))
+            + "\n    client-key-data: "
+            + b64(Pem.encodePrivateKey(key.getPrivate()))
+            + "\n");
+  }
+
+  private Path kubeconfigWithUser(String file, String user) throws IOException {
     StringBuilder y = new StringBuilder();
     y.append("apiVersion: v1\nkind: Config\n");
     y.append("clusters:\n- name: metropolis\n  cluster:\n");
@@ -112,20 +132,7 @@ final class TestCluster implements AutoCloseable {
     y.append("    certificate-authority-data: ")
         .append(b64(Pem.encodeCertificate(ca)))
         .append('\n');
-    y.append("users:\n- name: u\n  user:");
-    if (cn == null) {
-      y.append("\n    token: not-a-credential\n");
-    } else {
-      KeyPair key = Ed25519.generate();
-      X509Certificate cert =
-          CertificateTemplates.user(ca, issuer.getPrivate(), key.getPublic(), cn);
-      y.append("\n    client-certificate-data: ")
-          .append(b64(Pem.encodeCertificate(cert)))
-          .append('\n');
-      y.append("    client-key-data: ")
-          .append(b64(Pem.encodePrivateKey(key.getPrivate())))
-          .append('\n');
-    }
+    y.append("users:\n- name: u\n  user:").append(user);
     y.append("contexts:\n- name: c\n  context:\n    cluster: metropolis\n    user: u\n");
     y.append("current-context: c\n");
     Path p = dir.resolve(file + ".kubeconfig");
@@ -138,6 +145,16 @@ final class TestCluster implements AutoCloseable {
   record Tls(javax.net.ssl.KeyManager[] keyManagers, javax.net.ssl.TrustManager[] trustManagers) {}
 
   Tls tls(String cn) throws java.security.GeneralSecurityException, IOException {
+    if (cn == null) {
+      return tls(null, null);
+    }
+    KeyPair key = Ed25519.generate();
+    return tls(key, CertificateTemplates.user(ca, caKey.getPrivate(), key.getPublic(), cn));
+  }
+
+  /** Managers of a client presenting {@code cert} (null: none), trusting the CA. */
+  Tls tls(KeyPair key, X509Certificate cert)
+      throws java.security.GeneralSecurityException, IOException {
     java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("ca", ca);
@@ -146,9 +163,7 @@ final class TestCluster implements AutoCloseable {
             javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     javax.net.ssl.KeyManager[] kms = null;
-    if (cn != null) {
-      KeyPair key = Ed25519.generate();
-      X509Certificate cert = CertificateTemplates.user(ca, caKey.getPrivate(), key.getPublic(), cn);
+    if (cert != null) {
       java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry(
@@ -160,6 +175,15 @@ final class TestCluster implements AutoCloseable {
       kms = kmf.getKeyManagers();
     }
     return new Tls(kms, tmf.getTrustManagers());
+  }
+
+  /** A JDK HTTP client presenting {@code cert}, trusting the CA. */
+  java.net.http.HttpClient http(KeyPair key, X509Certificate cert)
+      throws java.security.GeneralSecurityException, IOException {
+    Tls tls = tls(key, cert);
+    javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+    ssl.init(tls.keyManagers(), tls.trustManagers(), null);
+    return java.net.http.HttpClient.newBuilder().sslContext(ssl).build();
   }
 
   /** A JDK HTTP client presenting a certificate for {@code cn} (null: none), trusting the CA. */

@@ -1,5 +1,6 @@
 package dev.metropolis.kubernetes.apiserver.api;
 
+import dev.metropolis.kubernetes.apiserver.auth.Attributes;
 import dev.metropolis.kubernetes.apiserver.auth.Authorizer;
 import dev.metropolis.kubernetes.apiserver.auth.User;
 import dev.metropolis.kubernetes.apiserver.http.Exchange;
@@ -171,10 +172,10 @@ public final class ApiHandler implements Handler {
         throw ApiException.methodNotAllowed(
             "the server does not allow this method on the requested resource");
       }
-      send(x, 201, Reviews.answer(t, user, authorizer.isAdmin(user), body(r)), List.of());
+      send(x, 201, Reviews.answer(t, user, authorizer, body(r)), List.of());
       return;
     }
-    if (!authorizer.isAdmin(user)) {
+    if (!authorizer.allows(user, attributes(user, r, t, ns, name, sub))) {
       throw forbidden(user, r, t, ns, name);
     }
     if (name.isEmpty()) {
@@ -387,17 +388,38 @@ public final class ApiHandler implements Handler {
     return ApiException.notFound("the server could not find the requested resource");
   }
 
+  private static String verb(Request r, String name) {
+    return switch (r.method()) {
+      case "GET" -> r.flag("watch") ? "watch" : name.isEmpty() ? "list" : "get";
+      case "POST" -> "create";
+      case "PUT" -> "update";
+      case "PATCH" -> "patch";
+      case "DELETE" -> name.isEmpty() ? "deletecollection" : "delete";
+      default -> r.method().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  /**
+   * The request in authorization terms. A create names its object in the body; only users who are
+   * not cluster-admin need it (a node may create only its own Node and Lease), so only they pay for
+   * reading it here.
+   */
+  private Attributes attributes(
+      User user, Request r, ResourceType t, String ns, String name, String sub) {
+    String object = name;
+    if (object.isEmpty() && r.method().equals("POST") && !authorizer.isAdmin(user)) {
+      try {
+        object = body(r).path("metadata").path("name").asString("");
+      } catch (ApiException e) {
+        object = ""; // the create itself reports the malformed body, if it is allowed at all
+      }
+    }
+    return new Attributes(verb(r, name), t.group(), t.resource(), sub, ns, object);
+  }
+
   private static ApiException forbidden(
       User user, Request r, ResourceType t, String ns, String name) {
-    String verb =
-        switch (r.method()) {
-          case "GET" -> name.isEmpty() ? (r.flag("watch") ? "watch" : "list") : "get";
-          case "POST" -> "create";
-          case "PUT" -> "update";
-          case "PATCH" -> "patch";
-          case "DELETE" -> name.isEmpty() ? "deletecollection" : "delete";
-          default -> r.method().toLowerCase(Locale.ROOT);
-        };
+    String verb = verb(r, name);
     String what = t.qualifiedName() + (name.isEmpty() ? "" : " \"" + name + "\"");
     String scope = ns.isEmpty() ? " at the cluster scope" : " in the namespace \"" + ns + "\"";
     return ApiException.forbidden(

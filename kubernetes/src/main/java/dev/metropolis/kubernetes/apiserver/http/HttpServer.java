@@ -84,7 +84,7 @@ public final class HttpServer implements AutoCloseable {
 
   public static HttpServer start(
       InetSocketAddress listen,
-      X509Certificate ca,
+      List<X509Certificate> clientCas,
       X509Certificate certificate,
       PrivateKey key,
       Authenticator authenticator,
@@ -96,7 +96,7 @@ public final class HttpServer implements AutoCloseable {
           SslContextBuilder.forServer(key, certificate)
               .sslProvider(SslProvider.JDK)
               .clientAuth(ClientAuth.OPTIONAL)
-              .trustManager(ca)
+              .trustManager(new ClientTrust(clientCas))
               .applicationProtocolConfig(
                   new ApplicationProtocolConfig(
                       ApplicationProtocolConfig.Protocol.ALPN,
