@@ -26,6 +26,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * @param keyManagers present the loopback client certificate
  * @param trustManagers accept only the server's certificate
  */
+@SuppressWarnings("ArrayRecordComponent") // handed to TLS libraries, never compared
 public record Loopback(String url, KeyManager[] keyManagers, TrustManager[] trustManagers) {
   public static final String USER = "system:apiserver";
 

@@ -20,6 +20,7 @@ public final class Authorizer {
   private static final Set<String> READ = Set.of("get", "list", "watch");
   private static final Set<String> NODE_READABLE =
       Set.of("nodes", "pods", "services", "endpoints", "namespaces");
+  private static final Set<String> EVENT_WRITE = Set.of("create", "update", "patch");
   private static final Set<String> OWN_WRITE = Set.of("get", "create", "update", "patch", "delete");
 
   private final Set<String> admins;
@@ -51,36 +52,28 @@ public final class Authorizer {
 
   private static boolean nodeAllows(String node, Attributes a) {
     boolean read = READ.contains(a.verb());
-    switch (a.group()) {
+    return switch (a.group()) {
       case "" -> {
         if (a.resource().equals("nodes")
             && (a.subresource().isEmpty() || a.subresource().equals("status"))
             && OWN_WRITE.contains(a.verb())
             && a.name().equals(node)) {
-          return true;
+          yield true;
         }
         if (a.resource().equals("events")) {
-          return Set.of("create", "update", "patch").contains(a.verb());
+          yield EVENT_WRITE.contains(a.verb());
         }
-        return read && a.subresource().isEmpty() && NODE_READABLE.contains(a.resource());
+        yield read && a.subresource().isEmpty() && NODE_READABLE.contains(a.resource());
       }
-      case "coordination.k8s.io" -> {
-        return a.resource().equals("leases")
-            && a.subresource().isEmpty()
-            && a.namespace().equals(NODE_LEASE_NAMESPACE)
-            && a.name().equals(node)
-            && OWN_WRITE.contains(a.verb());
-      }
-      case "discovery.k8s.io" -> {
-        return read && a.resource().equals("endpointslices");
-      }
-      case "events.k8s.io" -> {
-        return a.resource().equals("events")
-            && Set.of("create", "update", "patch").contains(a.verb());
-      }
-      default -> {
-        return false;
-      }
-    }
+      case "coordination.k8s.io" ->
+          a.resource().equals("leases")
+              && a.subresource().isEmpty()
+              && a.namespace().equals(NODE_LEASE_NAMESPACE)
+              && a.name().equals(node)
+              && OWN_WRITE.contains(a.verb());
+      case "discovery.k8s.io" -> read && a.resource().equals("endpointslices");
+      case "events.k8s.io" -> a.resource().equals("events") && EVENT_WRITE.contains(a.verb());
+      default -> false;
+    };
   }
 }
