@@ -57,7 +57,9 @@ final class CommandTree {
               new Sub("logs", NodeLocalCommands.Logs::new),
               new Sub("metrics", NodeLocalCommands.Metrics::new),
               new Sub("status", NodeLocalCommands.StatusCommand::new)),
-          new Sub("approve", ApproveCommand::new));
+          new Sub("approve", ApproveCommand::new),
+          new Sub("k8s", K8sCommands.K8s::new, new Sub("configure", K8sCommands.Configure::new)),
+          new Sub("k8scredplugin", K8sCommands.CredPlugin::new));
 
   private CommandTree() {}
 

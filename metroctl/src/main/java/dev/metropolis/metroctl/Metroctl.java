@@ -142,6 +142,10 @@ public final class Metroctl implements Runnable {
     return new ConfigDir(config != null ? config : ConfigDir.defaultPath(io.env(), io.home()));
   }
 
+  Optional<Endpoint> proxy() {
+    return Optional.ofNullable(proxy);
+  }
+
   List<Endpoint> endpoints() {
     return List.copyOf(endpoints);
   }

@@ -28,6 +28,9 @@ public record NodeConfig(
   /** NodeManagement on every UP node, on the node's external address. */
   public static final int NODE_MGMT_PORT = 7839;
 
+  /** The Kubernetes API server on every node with KubernetesController (and consensus). */
+  public static final int KUBERNETES_API_PORT = 6443;
+
   /** The metrics endpoint (HTTPS, mutual TLS) on every UP node, on its external address. */
   public static final int METRICS_PORT = 7840;
 

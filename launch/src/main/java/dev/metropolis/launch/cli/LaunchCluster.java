@@ -6,10 +6,14 @@ import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.VirtualNetwork;
+import dev.metropolis.metroctl.client.Kubeconfig;
 import dev.metropolis.osbase.pki.Pem;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +22,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,9 +44,16 @@ import picocli.CommandLine.Option;
           + " namespace on the virtual network 10.1.0.0/24, behind the nanoswitch (DHCP, SOCKS5)."
           + " Node 0 bootstraps with the insecure test owner key; the others register and are"
           + " approved. Runs until Ctrl-C or SIGTERM, then removes every process, namespace and"
-          + " temporary directory it made. Needs root (network namespaces)."
+          + " temporary directory it made. Needs root (network namespaces).",
+      "kubectl: adds the context launch-cluster to $KUBECONFIG (else ~/.kube/config), reaching"
+          + " node 0's Kubernetes API through the SOCKS5 proxy, and removes it again on stop."
     })
 public final class LaunchCluster implements Callable<Integer> {
+  /** The kubeconfig context (and cluster and user) that reaches the launched cluster. */
+  static final String KUBE_CONTEXT = "launch-cluster";
+
+  private static final int KUBE_API_PORT = 6443;
+
   @Option(
       names = "--num-nodes",
       defaultValue = "3",
@@ -139,6 +152,8 @@ public final class LaunchCluster implements Callable<Integer> {
     say("nanoswitch: SOCKS5 proxy on " + net.socks());
 
     LocalCluster cluster = null;
+    Path kubeconfig = Kubeconfig.defaultPath(System.getenv(), System.getProperty("user.home"));
+    AtomicBoolean kubeconfigInstalled = new AtomicBoolean();
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
     final LocalCluster[] ref = new LocalCluster[1];
@@ -154,6 +169,13 @@ public final class LaunchCluster implements Callable<Integer> {
             }
           }
           tails.forEach(Tail::close);
+          if (kubeconfigInstalled.get()) {
+            try {
+              Kubeconfig.remove(kubeconfig, KUBE_CONTEXT);
+            } catch (IOException e) {
+              say("could not remove context " + KUBE_CONTEXT + " from " + kubeconfig + ": " + e);
+            }
+          }
           if (!keepDir) {
             Directories.deleteTree(dir);
           }
@@ -194,6 +216,25 @@ public final class LaunchCluster implements Callable<Integer> {
       writeMetroctlDir(cluster, metroctlDir);
       Path wrapper = writeWrapper(root, metroctlDir, net.socks(), endpoints);
       writeClusterJson(dir, cluster, net, metroctlDir);
+      say(
+          "Waiting for the Kubernetes API server of node 0 ("
+              + cluster.address(0)
+              + ":"
+              + KUBE_API_PORT
+              + ")...");
+      awaitReachable(net.socks(), cluster.address(0), KUBE_API_PORT, stop);
+      Kubeconfig.install(
+          kubeconfig,
+          new Kubeconfig.Entry(
+              KUBE_CONTEXT,
+              "https://" + cluster.address(0) + ":" + KUBE_API_PORT,
+              cluster.nodeId(0),
+              Pem.encodeCertificate(cluster.ca()),
+              Optional.of("socks5://" + net.socks()),
+              wrapper.toString(),
+              List.of("k8scredplugin")));
+      kubeconfigInstalled.set(true);
+      say("Kubernetes: context " + KUBE_CONTEXT + " written to " + kubeconfig);
       StringBuilder flags = new StringBuilder();
       for (String e : endpoints) {
         flags.append(" --endpoints ").append(e);
@@ -206,6 +247,7 @@ public final class LaunchCluster implements Callable<Integer> {
               + net.socks()
               + flags);
       out.println("  Or use this handy wrapper: " + wrapper);
+      out.println("  To access Kubernetes, use kubectl --context=" + KUBE_CONTEXT);
       out.flush();
       watch(cluster, stop);
     } catch (Exception e) {
@@ -217,6 +259,32 @@ public final class LaunchCluster implements Callable<Integer> {
     }
     done.await();
     return 0;
+  }
+
+  /**
+   * Waits until {@code host:port} inside the cluster network accepts TCP connections through the
+   * SOCKS proxy (polling every 100 ms, for at most two minutes or until stopped).
+   */
+  private static void awaitReachable(String socks, String host, int port, CountDownLatch stop)
+      throws IOException, InterruptedException {
+    int colon = socks.lastIndexOf(':');
+    Proxy proxy =
+        new Proxy(
+            Proxy.Type.SOCKS,
+            new InetSocketAddress(
+                socks.substring(0, colon), Integer.parseInt(socks.substring(colon + 1))));
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+    IOException last = null;
+    while (System.nanoTime() < deadline && stop.getCount() > 0) {
+      try (Socket s = new Socket(proxy)) {
+        s.connect(InetSocketAddress.createUnresolved(host, port), 2000);
+        return;
+      } catch (IOException e) {
+        last = e;
+      }
+      Thread.sleep(100);
+    }
+    throw new IOException(host + ":" + port + " did not become reachable: " + last, last);
   }
 
   /** Reports nodes that die on their own until the launcher is stopped. */

@@ -132,28 +132,7 @@ public final class ClusterClient implements AutoCloseable {
    * @throws MetroctlException if owner-key.pem or owner.pem is missing or they do not match
    */
   public Credentials ownerCredentials() {
-    ConfigDir c = o.config();
-    KeyPair key =
-        c.ownerKey()
-            .orElseThrow(() ->
-                new MetroctlException(
-                    "no owner key at "
-                        + c.path(ConfigDir.OWNER_KEY)
-                        + ": copy it there from the machine that installed the cluster"));
-    X509Certificate cert =
-        c.ownerCertificate()
-            .orElseThrow(() ->
-                new MetroctlException(
-                    "no owner certificate at "
-                        + c.path(ConfigDir.OWNER_CERT)
-                        + ": run `metroctl cluster takeownership` first"));
-    // The key pair's public half was derived and checked when the key file was read; comparing
-    // encodings avoids a second derivation (a scalar multiplication on a cold JVM).
-    if (!MessageDigest.isEqual(cert.getPublicKey().getEncoded(), key.getPublic().getEncoded())) {
-      throw new MetroctlException(
-          c.path(ConfigDir.OWNER_CERT) + " was not issued for " + c.path(ConfigDir.OWNER_KEY));
-    }
-    return new Credentials(cert, key.getPrivate());
+    return o.config().ownerCredentials();
   }
 
   /** Every node matching the CEL {@code filter} (empty: all), as the leader reports them. */

@@ -179,4 +179,33 @@ public final class ConfigDir {
       Files.deleteIfExists(tmp);
     }
   }
+
+  /**
+   * The owner's credentials: {@value #OWNER_CERT} with the key of {@value #OWNER_KEY}.
+   *
+   * @throws MetroctlException if either is missing or they do not match
+   */
+  public Credentials ownerCredentials() {
+    KeyPair key =
+        ownerKey()
+            .orElseThrow(() ->
+                new MetroctlException(
+                    "no owner key at "
+                        + path(OWNER_KEY)
+                        + ": copy it there from the machine that installed the cluster"));
+    X509Certificate cert =
+        ownerCertificate()
+            .orElseThrow(() ->
+                new MetroctlException(
+                    "no owner certificate at "
+                        + path(OWNER_CERT)
+                        + ": run `metroctl cluster takeownership` first"));
+    // The key pair's public half was derived and checked when the key file was read; comparing
+    // encodings avoids a second derivation (a scalar multiplication on a cold JVM).
+    if (!java.security.MessageDigest.isEqual(
+        cert.getPublicKey().getEncoded(), key.getPublic().getEncoded())) {
+      throw new MetroctlException(path(OWNER_CERT) + " was not issued for " + path(OWNER_KEY));
+    }
+    return new Credentials(cert, key.getPrivate());
+  }
 }

@@ -13,6 +13,23 @@ public final class ClusterConfigs {
 
   private ClusterConfigs() {}
 
+  /**
+   * The stored configuration with defaults filled in, read from a member of the cluster's etcd (the
+   * curator's key; the Kubernetes controllers beside a curator read it too).
+   */
+  public static ClusterConfiguration read(io.etcd.jetcd.Client etcd) throws Exception {
+    var kvs =
+        etcd.getKVClient()
+            .get(Keys.bs(Keys.CLUSTER_CONFIGURATION))
+            .get(10, java.util.concurrent.TimeUnit.SECONDS)
+            .getKvs();
+    ClusterConfiguration c =
+        kvs.isEmpty()
+            ? ClusterConfiguration.getDefaultInstance()
+            : ClusterConfiguration.parseFrom(kvs.getFirst().getValue().getBytes());
+    return withDefaults(c);
+  }
+
   /** The configuration with unset fields filled with their defaults. */
   public static ClusterConfiguration withDefaults(ClusterConfiguration c) {
     var b = c.toBuilder();

@@ -133,17 +133,7 @@ public final class ManagementService extends ManagementGrpc.ManagementImplBase {
   }
 
   static ClusterConfiguration configuration(CuratorLeader l) throws Exception {
-    var kvs =
-        l.etcd()
-            .getKVClient()
-            .get(bs(Keys.CLUSTER_CONFIGURATION))
-            .get(10, TimeUnit.SECONDS)
-            .getKvs();
-    ClusterConfiguration c =
-        kvs.isEmpty()
-            ? ClusterConfiguration.getDefaultInstance()
-            : ClusterConfiguration.parseFrom(kvs.getFirst().getValue().getBytes());
-    return ClusterConfigs.withDefaults(c);
+    return ClusterConfigs.read(l.etcd());
   }
 
   @Override

@@ -21,6 +21,7 @@ import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Runs this node's share of the cluster control plane when it should: the etcd member ({@code
@@ -35,6 +36,7 @@ public final class ControlPlane implements SupervisedRunnable {
   private final Value<String> address;
   private final Value<NodeRoles> roleUpdates;
   private final CuratorRunnable.Factory curator;
+  private final MemoryValue<Optional<Client>> localEtcd;
 
   public ControlPlane(
       NodeConfig config,
@@ -42,13 +44,15 @@ public final class ControlPlane implements SupervisedRunnable {
       Value<EnrolmentState> enrolment,
       Value<String> address,
       Value<NodeRoles> roleUpdates,
-      CuratorRunnable.Factory curator) {
+      CuratorRunnable.Factory curator,
+      MemoryValue<Optional<Client>> localEtcd) {
     this.config = config;
     this.storage = storage;
     this.enrolment = enrolment;
     this.address = address;
     this.roleUpdates = roleUpdates;
     this.curator = curator;
+    this.localEtcd = localEtcd;
   }
 
   @Override
@@ -149,6 +153,18 @@ public final class ControlPlane implements SupervisedRunnable {
           get(client);
           markVoter();
           cur.run(c);
+        });
+    // Shared with the Kubernetes controller role, which stores its objects in this member.
+    group.put(
+        "share",
+        c -> {
+          localEtcd.set(Optional.of(get(client)));
+          c.signalHealthy();
+          try {
+            c.awaitCancel();
+          } finally {
+            localEtcd.set(Optional.empty());
+          }
         });
     ctx.runGroup(group);
     ctx.signalHealthy();

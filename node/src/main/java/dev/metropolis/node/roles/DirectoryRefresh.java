@@ -1,15 +1,13 @@
 package dev.metropolis.node.roles;
 
 import dev.metropolis.api.common.ClusterDirectory;
-import dev.metropolis.api.curator.CuratorGrpc;
-import dev.metropolis.api.curator.WatchEvent;
-import dev.metropolis.api.curator.WatchRequest;
+import dev.metropolis.api.curator.Node;
 import dev.metropolis.node.storage.NodeStorage;
+import dev.metropolis.osbase.event.Value;
 import dev.metropolis.osbase.supervisor.Context;
 import dev.metropolis.osbase.supervisor.SupervisedRunnable;
 import java.util.Comparator;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Keeps the cluster directory on the ESP current: every node that runs a curator and has an
@@ -17,69 +15,47 @@ import java.util.TreeMap;
  * since it enrolled. Written only when the set changes.
  */
 final class DirectoryRefresh implements SupervisedRunnable {
-  private final ClusterLink link;
+  private final Value<Map<String, Node>> nodes;
   private final NodeStorage storage;
 
-  DirectoryRefresh(ClusterLink link, NodeStorage storage) {
-    this.link = link;
+  DirectoryRefresh(Value<Map<String, Node>> nodes, NodeStorage storage) {
+    this.nodes = nodes;
     this.storage = storage;
   }
 
   @Override
   public void run(Context ctx) throws Exception {
-    var creds = link.credentials();
-    var ch = link.leader(creds);
+    var w = nodes.watch();
     try {
-      var events =
-          CuratorGrpc.newBlockingStub(ch)
-              .watch(
-                  WatchRequest.newBuilder()
-                      .setNodesInCluster(WatchRequest.NodesInCluster.getDefaultInstance())
-                      .build());
-      Map<String, ClusterDirectory.Node> curators = new TreeMap<>();
-      boolean backlogDone = false;
       ctx.signalHealthy();
-      while (events.hasNext()) {
-        WatchEvent ev = events.next();
-        for (var n : ev.getNodesList()) {
-          if (n.getStatus().hasRunningCurator() && !n.getStatus().getExternalAddress().isEmpty()) {
-            curators.put(
-                n.getId(),
-                ClusterDirectory.Node.newBuilder()
-                    .setPublicKey(n.getPubkey())
-                    .addAddresses(
-                        ClusterDirectory.Node.Address.newBuilder()
-                            .setHost(n.getStatus().getExternalAddress()))
-                    .build());
-          } else {
-            curators.remove(n.getId());
-          }
-        }
-        for (var t : ev.getNodeTombstonesList()) {
-          curators.remove(t.getNodeId());
-        }
-        backlogDone |= ev.getProgress() == WatchEvent.Progress.PROGRESS_LAST_BACKLOGGED;
-        if (backlogDone && !curators.isEmpty()) {
-          var dir =
-              ClusterDirectory.newBuilder()
-                  .addAllNodes(
-                      curators.values().stream()
-                          .sorted(
-                              Comparator.comparing(
-                                  n -> n.getPublicKey(),
-                                  com.google.protobuf.ByteString
-                                      .unsignedLexicographicalComparator()))
-                          .toList())
-                  .build();
-          if (!storage.clusterDirectory().map(dir::equals).orElse(false)) {
-            storage.writeClusterDirectory(dir);
-            ctx.logger().info("Cluster directory now lists %d curator(s).", dir.getNodesCount());
-          }
+      while (true) {
+        var dir =
+            ClusterDirectory.newBuilder()
+                .addAllNodes(
+                    w.get().values().stream()
+                        .filter(n ->
+                            n.getStatus().hasRunningCurator()
+                                && !n.getStatus().getExternalAddress().isEmpty())
+                        .map(n ->
+                            ClusterDirectory.Node.newBuilder()
+                                .setPublicKey(n.getPubkey())
+                                .addAddresses(
+                                    ClusterDirectory.Node.Address.newBuilder()
+                                        .setHost(n.getStatus().getExternalAddress()))
+                                .build())
+                        .sorted(
+                            Comparator.comparing(
+                                ClusterDirectory.Node::getPublicKey,
+                                com.google.protobuf.ByteString.unsignedLexicographicalComparator()))
+                        .toList())
+                .build();
+        if (dir.getNodesCount() > 0 && !storage.clusterDirectory().map(dir::equals).orElse(false)) {
+          storage.writeClusterDirectory(dir);
+          ctx.logger().info("Cluster directory now lists %d curator(s).", dir.getNodesCount());
         }
       }
-      throw new IllegalStateException("cluster watch ended");
     } finally {
-      ch.shutdownNow();
+      w.close();
     }
   }
 }

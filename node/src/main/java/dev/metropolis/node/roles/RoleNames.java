@@ -9,6 +9,11 @@ final class RoleNames {
   private RoleNames() {}
 
   static String of(NodeRoles r) {
+    List<String> names = list(r);
+    return names.isEmpty() ? "(none)" : String.join(",", names);
+  }
+
+  static List<String> list(NodeRoles r) {
     List<String> names = new ArrayList<>();
     if (r.hasConsensusMember()) {
       names.add("ConsensusMember");
@@ -19,6 +24,6 @@ final class RoleNames {
     if (r.hasKubernetesWorker()) {
       names.add("KubernetesWorker");
     }
-    return names.isEmpty() ? "(none)" : String.join(",", names);
+    return names;
   }
 }

@@ -1,6 +1,7 @@
 package dev.metropolis.node.roles;
 
 import dev.metropolis.api.common.NodeRoles;
+import dev.metropolis.api.curator.Node;
 import dev.metropolis.node.NodeConfig;
 import dev.metropolis.node.enrolment.EnrolmentState;
 import dev.metropolis.node.metrics.CoreMetrics;
@@ -11,13 +12,17 @@ import dev.metropolis.osbase.logtree.LogTree;
 import dev.metropolis.osbase.supervisor.Context;
 import dev.metropolis.osbase.supervisor.RunnableInfo;
 import dev.metropolis.osbase.supervisor.SupervisedRunnable;
+import io.etcd.jetcd.Client;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * Everything a node runs because of its membership and roles: the control plane (for consensus
- * members), the status push, the heartbeat and the node-local services (NodeManagement and
- * metrics). Each is its own runnable, so one crash-looping does not take the others down.
+ * members), the Kubernetes controller and worker roles, the status push, the heartbeat, the view of
+ * the cluster's nodes and the node-local services (NodeManagement and metrics). Each is its own
+ * runnable, so one crash-looping does not take the others down.
  */
 public final class RoleServer implements SupervisedRunnable {
   private final NodeConfig config;
@@ -49,8 +54,11 @@ public final class RoleServer implements SupervisedRunnable {
   public void run(Context ctx) throws Exception {
     Value<Boolean> localCurator = new MemoryValue<>(false);
     Value<NodeRoles> roles = new MemoryValue<>();
+    MemoryValue<Optional<Client>> localEtcd = new MemoryValue<>(Optional.empty());
+    MemoryValue<Map<String, Node>> clusterNodes = new MemoryValue<>();
     ClusterLink link = new ClusterLink(config, storage, enrolment, address);
     ctx.run("rolefetch", new RoleFetch(link, storage, roles));
+    ctx.run("nodes", new ClusterNodes(link, clusterNodes));
     ctx.run(
         "controlplane",
         new ControlPlane(
@@ -69,10 +77,13 @@ public final class RoleServer implements SupervisedRunnable {
                     enrolment,
                     address,
                     localCurator,
-                    metrics)));
+                    metrics),
+            localEtcd));
+    ctx.run("kubecontroller", new KubernetesController(link, roles, localEtcd, clusterNodes));
+    ctx.run("kubeworker", new KubernetesWorker(link, storage, roles, clusterNodes));
     ctx.run("statuspush", new StatusPush(link, config, storage.platform(), localCurator));
     ctx.run("heartbeat", new Heartbeat(link));
-    ctx.run("directory", new DirectoryRefresh(link, storage));
+    ctx.run("directory", new DirectoryRefresh(clusterNodes, storage));
     ctx.run("nodemgmt", LocalServices.nodeManagement(link, logs, runnables));
     ctx.run("metrics", LocalServices.metrics(link, config, metrics, localCurator));
     ctx.signalHealthy();
