@@ -21,6 +21,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Paths and credentials shared by the end-to-end suites. */
@@ -135,14 +136,20 @@ final class Harness {
    * under {@code scratch}.
    */
   static Run metroctl(Path scratch, List<String> args) throws Exception {
+    return metroctl(scratch, args, Map.of());
+  }
+
+  /** As above, with {@code env} added to its environment. */
+  static Run metroctl(Path scratch, List<String> args, Map<String, String> env) throws Exception {
     Path out = Files.createTempFile(scratch, "out", ".txt");
     Path err = Files.createTempFile(scratch, "err", ".txt");
-    Process p =
+    ProcessBuilder pb =
         new ProcessBuilder(metroctlCommand(args))
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
+            .redirectError(err.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("metroctl " + args + " did not finish in 60 s");

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.metropolis.launch.Eventually;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,7 +35,10 @@ class LaunchClusterIT {
     Path launchDir = Files.createTempDirectory("launch-it-");
     Files.delete(launchDir); // launch-cluster creates it; we check it is kept with --launch-dir
     List<String> before = namespaces();
-    Process p =
+    // launch-cluster adds its kubectl context here, not to this user's own kubeconfig
+    Path kubeconfig = Files.createTempFile("launch-it-kubeconfig-", "");
+    Files.delete(kubeconfig);
+    ProcessBuilder pb =
         new ProcessBuilder(
                 javaBinary(),
                 "--enable-native-access=ALL-UNNAMED",
@@ -43,8 +49,9 @@ class LaunchClusterIT {
                 "--kubernetes-worker=1",
                 "--quiet-nodes",
                 "--launch-dir=" + launchDir)
-            .redirectErrorStream(true)
-            .start();
+            .redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    Process p = pb.start();
     StringBuilder out = new StringBuilder();
     String wrapper = null;
     try (var r =
@@ -59,6 +66,7 @@ class LaunchClusterIT {
         }
       }
       assertTrue(wrapper != null, "launch-cluster never printed its wrapper:\n" + out);
+      assertEquals("  To access Kubernetes, use kubectl --context=launch-cluster", r.readLine());
       assertTrue(out.toString().contains("Launch: Cluster running!\n"), out.toString());
       assertTrue(
           out.toString().contains("--endpoints 10.1.0.2 --endpoints 10.1.0.3"), out.toString());
@@ -90,6 +98,23 @@ class LaunchClusterIT {
       String metrics = run(wrapper, "node", "metrics", id, "node");
       assertTrue(metrics.contains("node_network_receive_bytes_total{device=\"eth0\"}"), metrics);
 
+      // kubectl through the context launch-cluster installed (credentials from the wrapper)
+      String workerId = id;
+      Eventually.testEventual(
+          "node 1 Ready in kubectl --context=launch-cluster get nodes",
+          Duration.ofSeconds(60),
+          () -> {
+            String nodes =
+                run(
+                    Map.of("KUBECONFIG", kubeconfig.toString()),
+                    "/usr/bin/kubectl",
+                    "--context=launch-cluster",
+                    "get",
+                    "nodes",
+                    "--no-headers");
+            assertTrue(nodes.matches("(?s)" + workerId + " +Ready +KubernetesWorker .*"), nodes);
+          });
+
       // SIGTERM, as a user's kill would; Process.destroy() would also close our end of its output.
       p.toHandle().destroy();
       // The rest of its output ends when it exits.
@@ -111,17 +136,25 @@ class LaunchClusterIT {
             .anyMatch(h -> h.info().commandLine().orElse("").contains(launchDir.toString())),
         "a process of the launched cluster is still running");
     assertTrue(Files.exists(launchDir.resolve("node-0.log")), "--launch-dir keeps the logs");
+    String left = Files.readString(kubeconfig);
+    assertFalse(left.contains("launch-cluster"), "the kubectl context was not removed:\n" + left);
+    Files.delete(kubeconfig);
     try (var s = Files.walk(launchDir)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
   }
 
   private static String run(String... cmd) throws Exception {
-    Process p =
+    return run(Map.of(), cmd);
+  }
+
+  private static String run(Map<String, String> env, String... cmd) throws Exception {
+    ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .start();
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    pb.environment().putAll(env);
+    Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);

@@ -24,6 +24,7 @@ import dev.metropolis.api.management.ManagementGrpc;
 import dev.metropolis.api.management.Node;
 import dev.metropolis.api.management.UpdateNodeLabelsRequest;
 import dev.metropolis.api.management.UpdateNodeRolesRequest;
+import dev.metropolis.metroctl.client.ConfigDir;
 import dev.metropolis.osbase.pki.Ed25519;
 import dev.metropolis.osbase.pki.Pem;
 import dev.metropolis.rpc.RpcChannelBuilder;
@@ -678,6 +679,17 @@ public final class LocalCluster implements AutoCloseable {
 
   public X509Certificate ca() {
     return ca;
+  }
+
+  /**
+   * Writes a metroctl configuration directory for this cluster's owner: the insecure owner key, the
+   * owner certificate and the CA, as metroctl keeps them after {@code cluster takeownership}.
+   */
+  public void writeMetroctlConfig(Path dir) throws Exception {
+    ConfigDir c = new ConfigDir(dir);
+    c.writeOwnerKey(InsecureOwnerKey.keyPair().getPrivate());
+    c.writeOwnerCertificate(ownerCertificate());
+    c.writeCaCertificate(ca);
   }
 
   /** Trades the insecure owner key for the owner certificate (AAA.Escrow), once. */

@@ -3,7 +3,6 @@ package dev.metropolis.launch.cli;
 import dev.metropolis.api.common.ClusterConfiguration;
 import dev.metropolis.api.management.UpdateNodeRolesRequest;
 import dev.metropolis.launch.Directories;
-import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.VirtualNetwork;
 import dev.metropolis.metroctl.client.Kubeconfig;
@@ -213,7 +212,7 @@ public final class LaunchCluster implements Callable<Integer> {
         endpoints.add(cluster.address(i));
         say("Cluster: " + i + ". " + cluster.nodeId(i) + " at " + cluster.address(i));
       }
-      writeMetroctlDir(cluster, metroctlDir);
+      cluster.writeMetroctlConfig(metroctlDir);
       Path wrapper = writeWrapper(root, metroctlDir, net.socks(), endpoints);
       writeClusterJson(dir, cluster, net, metroctlDir);
       say(
@@ -365,18 +364,6 @@ public final class LaunchCluster implements Callable<Integer> {
       }
     }
     return out;
-  }
-
-  /** The owner's credentials as metroctl keeps them (see metroctl's ConfigDir). */
-  private static void writeMetroctlDir(LocalCluster cluster, Path dir) throws Exception {
-    Files.createDirectories(
-        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    write(
-        dir.resolve("owner-key.pem"),
-        Pem.encodeOwnerKey(InsecureOwnerKey.keyPair().getPrivate()),
-        "rw-------");
-    write(dir.resolve("owner.pem"), Pem.encodeCertificate(cluster.ownerCertificate()), "rw-r--r--");
-    write(dir.resolve("ca.pem"), Pem.encodeCertificate(cluster.ca()), "rw-------");
   }
 
   private static Path writeWrapper(
