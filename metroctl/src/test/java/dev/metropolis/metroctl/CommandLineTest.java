@@ -63,7 +63,10 @@ class CommandLineTest {
         "cluster configure get",
         "cluster configure set",
         "cluster consensus",
-        "cluster register-ticket"
+        "cluster register-ticket",
+        "k8s",
+        "k8s configure",
+        "k8scredplugin"
       })
   void everyCommandHasHelp(String command) {
     List<String> args = new ArrayList<>(List.of(command.split(" ")));
@@ -96,6 +99,40 @@ class CommandLineTest {
     usageError(run("node", "add", "role", "kw"), "NODE-ID");
     usageError(run("node", "remove", "role", "cm", "node-1"), "Invalid node ID \"node-1\"");
     usageError(run("node", "add"), "Missing command");
+  }
+
+  @Test
+  void k8sArgumentsAreCheckedBeforeConnecting() {
+    usageError(run("k8s", "configure", "--context", " "), "--context must not be empty");
+    usageError(run("k8s"), "Missing command");
+  }
+
+  @Test
+  void credentialPluginPrintsTheOwnersCredentialsOrSaysWhatIsMissing() throws Exception {
+    Run missing = run("k8scredplugin");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.out()).isEmpty();
+    assertThat(missing.err()).contains("no owner key at " + home.resolve("metroctl/owner-key.pem"));
+
+    var caKey = dev.metropolis.osbase.pki.Ed25519.generate();
+    var ca = dev.metropolis.osbase.pki.CertificateTemplates.clusterCa(caKey);
+    var owner = dev.metropolis.osbase.pki.Ed25519.generate();
+    var config = new dev.metropolis.metroctl.client.ConfigDir(home.resolve("metroctl"));
+    config.writeOwnerKey(owner.getPrivate());
+    config.writeOwnerCertificate(
+        dev.metropolis.osbase.pki.CertificateTemplates.user(
+            ca, caKey.getPrivate(), owner.getPublic(), "owner"));
+    Run r = run("k8scredplugin");
+    assertThat(r.code()).as(r.toString()).isZero();
+    var json = tools.jackson.databind.json.JsonMapper.builder().build().readTree(r.out());
+    assertThat(json.path("apiVersion").asString()).isEqualTo("client.authentication.k8s.io/v1");
+    assertThat(json.path("kind").asString()).isEqualTo("ExecCredential");
+    assertThat(json.path("status").path("clientCertificateData").asString())
+        .startsWith("-----BEGIN CERTIFICATE-----\n");
+    assertThat(
+            dev.metropolis.osbase.pki.Pem.decodePrivateKey(
+                json.path("status").path("clientKeyData").asString()))
+        .isEqualTo(owner.getPrivate());
   }
 
   @Test
