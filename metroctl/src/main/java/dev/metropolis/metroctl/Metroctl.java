@@ -219,7 +219,7 @@ public final class Metroctl implements Runnable {
     return code;
   }
 
-  private static final String NETTY_ALLOCATOR = "io.grpc.netty.shaded.io.netty.allocator.type";
+  private static final String NETTY_ALLOCATOR = "io.netty.allocator.type";
 
   public static void main(String[] args) {
     // metroctl verifies servers with its own trust managers only, yet each JDK SSLContext reads

@@ -3,17 +3,17 @@ package dev.metropolis.rpc;
 import dev.metropolis.osbase.pki.CertificateTemplates;
 import dev.metropolis.osbase.pki.NodeId;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
-import io.grpc.netty.shaded.io.netty.handler.proxy.Socks5ProxyHandler;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.proxy.Socks5ProxyHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -39,10 +39,10 @@ import javax.net.ssl.TrustManager;
  *   <li>an optional SOCKS5 proxy (no authentication) that every connection is dialled through.
  * </ul>
  *
- * <p>Transport: grpc-netty-shaded with the JDK TLS provider (TLS 1.3, ALPN h2), as Ed25519 keys
- * require. SOCKS5 is Netty's own {@link Socks5ProxyHandler}, placed first in each new channel's
- * pipeline: it diverts the connect to the proxy and holds back the TLS handshake until the proxy
- * has connected. Proxied channels share one small event loop of daemon threads.
+ * <p>Transport: grpc-netty with the JDK TLS provider (TLS 1.3, ALPN h2), as Ed25519 keys require.
+ * SOCKS5 is Netty's own {@link Socks5ProxyHandler}, placed first in each new channel's pipeline: it
+ * diverts the connect to the proxy and holds back the TLS handshake until the proxy has connected.
+ * Proxied channels share one small event loop of daemon threads.
  */
 public final class RpcChannelBuilder {
   private final String target;

@@ -1,11 +1,11 @@
 package dev.metropolis.rpc;
 
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.net.SocketAddress;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -17,8 +17,8 @@ import javax.net.ssl.SSLException;
  * <p>The server presents its node certificate alone (clients insist on exactly one certificate).
  * Client certificates are requested but not required and not verified by TLS: {@link
  * AuthorizationInterceptor} classifies them per call, so unauthenticated methods can still read a
- * self-signed certificate. TLS runs on the JDK provider: grpc-netty-shaded's default BoringSSL
- * fails handshakes with Ed25519 keys given as JDK {@code PrivateKey}s.
+ * self-signed certificate. TLS runs on the JDK provider: grpc-netty's default BoringSSL (when
+ * netty-tcnative is present) fails handshakes with Ed25519 keys given as JDK {@code PrivateKey}s.
  */
 public final class ServerSecurity {
   private ServerSecurity() {}

@@ -171,7 +171,7 @@ public final class LaunchCluster implements Callable<Integer> {
           if (kubeconfigInstalled.get()) {
             try {
               Kubeconfig.remove(kubeconfig, KUBE_CONTEXT);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
               say("could not remove context " + KUBE_CONTEXT + " from " + kubeconfig + ": " + e);
             }
           }
