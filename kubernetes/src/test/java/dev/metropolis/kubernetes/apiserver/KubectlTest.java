@@ -464,6 +464,59 @@ class KubectlTest {
   }
 
   @Test
+  void explainPrintsFieldsAndTypes() throws Exception {
+    // kubectl 1.27 explains from /openapi/v2 unless KUBECTL_EXPLAIN_OPENAPIV3=true; 1.32 and 1.33
+    // use v3.
+    for (String binary : new String[] {TestCluster.KUBECTL, KUBECTL_133}) {
+      TestCluster.Result replicas =
+          cluster.kubectlAs("owner", binary, "explain", "deployment.spec.replicas");
+      assertThat(replicas.exit()).as(binary + "\n" + replicas).isZero();
+      assertThat(replicas.out())
+          .as(binary)
+          .containsPattern("KIND: +Deployment")
+          .containsPattern("FIELD: +replicas <integer>");
+      TestCluster.Result containers =
+          cluster.kubectlAs("owner", binary, "explain", "pods.spec.containers");
+      assertThat(containers.exit()).as(binary + "\n" + containers).isZero();
+      assertThat(containers.out())
+          .as(binary)
+          .containsPattern("KIND: +Pod")
+          .containsPattern("FIELD: +containers <\\[\\]Container>")
+          .contains("  image\t<string>")
+          .contains("  env\t<[]EnvVar>")
+          .contains("  name\t<string> -required-")
+          .contains("  resources\t<ResourceRequirements>");
+    }
+  }
+
+  @Test
+  void wrongTypeIsBadRequest() throws Exception {
+    Path d =
+        file(
+            "wrongtype.yaml",
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: wrongtype}
+            spec:
+              replicas: three
+              selector: {matchLabels: {app: w}}
+              template:
+                metadata: {labels: {app: w}}
+                spec: {containers: [{name: c, image: busybox}]}
+            """);
+    TestCluster.Result r = fails("apply", "-f", d.toString());
+    assertThat(r.err())
+        .isEqualTo(
+            "Error from server (BadRequest): error when creating \""
+                + d
+                + "\": Deployment in version \"v1\" cannot be handled as a Deployment: json:"
+                + " cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of"
+                + " type int32\n");
+    assertThat(fails("get", "deployment", "wrongtype").err()).contains("NotFound");
+  }
+
+  @Test
   void staleResourceVersionIsConflict() throws Exception {
     ok("create", "configmap", "versioned", "--from-literal=k=1");
     String rv = ok("get", "cm", "versioned", "-o", "jsonpath={.metadata.resourceVersion}").out();
