@@ -1,5 +1,6 @@
 package dev.metropolis.bench.system;
 
+import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.NodeProcess;
 import dev.metropolis.osbase.pki.CertificateTemplates;
 import dev.metropolis.osbase.pki.Ed25519;
@@ -40,7 +41,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -199,9 +199,7 @@ public final class ApiServerBench {
         }
       }
     } finally {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Directories.deleteTree(dir);
     }
   }
 

@@ -490,6 +490,40 @@ class KubectlTest {
   }
 
   @Test
+  void reapplyMergesContainersByName() throws Exception {
+    // kubectl computes the strategic merge patch from its built-in Go types (the schemas' merge
+    // keys serve clients without them); the server must delete the dropped container by name.
+    String deployment =
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: twoc}
+        spec:
+          selector: {matchLabels: {app: twoc}}
+          template:
+            metadata: {labels: {app: twoc}}
+            spec:
+              containers:
+              - {name: main, image: "busybox:1", env: [{name: A, value: "1"}]}
+        """;
+    Path two = file("twoc.yaml", deployment + "      - {name: sidecar, image: \"busybox:1\"}\n");
+    ok("apply", "-f", two.toString());
+    Path one = file("onec.yaml", deployment.replace("busybox:1", "busybox:2"));
+    assertThat(ok("apply", "-f", one.toString()).out())
+        .isEqualTo("deployment.apps/twoc configured\n");
+    assertThat(
+            ok(
+                    "get",
+                    "deploy",
+                    "twoc",
+                    "-o",
+                    "jsonpath={range .spec.template.spec.containers[*]}{.name}={.image}"
+                        + " {.env[0].value};{end}")
+                .out())
+        .isEqualTo("main=busybox:2 1;");
+  }
+
+  @Test
   void wrongTypeIsBadRequest() throws Exception {
     Path d =
         file(

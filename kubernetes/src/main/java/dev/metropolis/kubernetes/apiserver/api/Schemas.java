@@ -21,7 +21,8 @@ import tools.jackson.databind.node.ObjectNode;
  * components.schemas}, named as upstream names it ({@code io.k8s.api.core.v1.PodSpec}, {@code
  * io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta}). fabric8 carries no descriptions, so there are
  * none; required fields come from a short table of upstream's, and the merge keys of lists from
- * {@link Patches#MERGE_KEYS} (so a client computes the strategic merge patches the server applies).
+ * {@link Patches#MERGE_KEYS} (kubectl takes them from its built-in types; a client without those,
+ * e.g. for kinds it does not know, computes strategic merge patches from these).
  */
 final class Schemas {
   private static final String MODEL = "io.fabric8.kubernetes.api.model";
