@@ -129,6 +129,7 @@ public final class ApiServerBench {
   }
 
   static void run(int seconds, int warmup, int[] rates) throws Exception {
+    String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
     Path dir = Files.createTempDirectory("apiserver-bench-");
     try (TestEtcd etcd = TestEtcd.start();
         Client raw = etcd.client()) {
@@ -186,7 +187,8 @@ public final class ApiServerBench {
         rows.forEach(System.out::println);
         System.out.printf(
             Locale.ROOT,
-            "%nload average after the run: %s%n",
+            "%nload average before the run: %s; after: %s%n",
+            loadBefore,
             Files.readString(Path.of("/proc/loadavg")).trim());
       } finally {
         server.getOutputStream().close(); // ApiServerMain stops when its stdin closes

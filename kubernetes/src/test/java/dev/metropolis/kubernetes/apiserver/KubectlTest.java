@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -521,6 +522,37 @@ class KubectlTest {
                         + " {.env[0].value};{end}")
                 .out())
         .isEqualTo("main=busybox:2 1;");
+  }
+
+  @Test
+  void editAndStrictCreateValidateOnTheServer() throws Exception {
+    ok("create", "configmap", "editme", "--from-literal=color=blue");
+    Path editor = file("editor.sh", "#!/bin/sh\nsed -i 's/color: blue/color: green/' \"$1\"\n");
+    assertThat(editor.toFile().setExecutable(true)).isTrue();
+    TestCluster.Result edit =
+        cluster.kubectlEnv(Map.of("KUBE_EDITOR", editor.toString()), "edit", "cm", "editme");
+    assertThat(edit.exit()).as(edit.toString()).isZero();
+    assertThat(edit.out()).isEqualTo("configmap/editme edited\n");
+    assertThat(ok("get", "cm", "editme", "-o", "jsonpath={.data.color}").out()).isEqualTo("green");
+
+    Path d =
+        file(
+            "nested-unknown.yaml",
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: nested}
+            spec:
+              selector: {matchLabels: {app: n}}
+              template:
+                metadata: {labels: {app: n}}
+                spec: {containers: [{name: c, image: busybox, colour: blue}]}
+            """);
+    TestCluster.Result r = fails("create", "--validate=strict", "-f", d.toString());
+    assertThat(r.err())
+        .contains("Error from server (BadRequest)")
+        .contains(
+            "strict decoding error: unknown field \"spec.template.spec.containers[0].colour\"");
   }
 
   @Test
