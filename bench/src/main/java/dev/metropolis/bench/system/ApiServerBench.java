@@ -102,21 +102,26 @@ public final class ApiServerBench {
     int seconds = 10;
     int warmup = 3;
     int[] rates = {50, 500};
-    for (String a : argv) {
-      if (a.startsWith("--warmup=")) {
-        warmup = Integer.parseInt(a.substring("--warmup=".length()));
-      } else if (a.startsWith("--rates=")) {
-        rates =
-            Arrays.stream(a.substring("--rates=".length()).split(","))
-                .mapToInt(Integer::parseInt)
-                .toArray();
-      } else if (a.matches("\\d+")) {
-        seconds = Integer.parseInt(a);
-      } else {
-        System.err.println(
-            "usage: ApiServerBench [SECONDS] [--warmup=SECONDS] [--rates=R1,R2,...]");
-        System.exit(2);
+    try {
+      for (String a : argv) {
+        if (a.startsWith("--warmup=")) {
+          warmup = Integer.parseInt(a.substring("--warmup=".length()));
+        } else if (a.startsWith("--rates=")) {
+          rates =
+              Arrays.stream(a.substring("--rates=".length()).split(","))
+                  .mapToInt(Integer::parseInt)
+                  .toArray();
+        } else if (a.matches("\\d+")) {
+          seconds = Integer.parseInt(a);
+        } else {
+          System.err.println(
+              "usage: ApiServerBench [SECONDS] [--warmup=SECONDS] [--rates=R1,R2,...]");
+          System.exit(2);
+        }
       }
+    } catch (NumberFormatException e) {
+      System.err.println("not a number: " + e.getMessage());
+      System.exit(2);
     }
     if (seconds < 1
         || warmup < 0
