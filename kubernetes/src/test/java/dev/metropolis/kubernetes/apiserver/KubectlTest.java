@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -462,6 +463,124 @@ class KubectlTest {
         .contains("Error from server (BadRequest)")
         .contains("strict decoding error: unknown field \"colour\"");
     assertThat(fails("get", "cm", "strict").err()).contains("NotFound");
+  }
+
+  @Test
+  void explainPrintsFieldsAndTypes() throws Exception {
+    // kubectl 1.27 explains from /openapi/v2 unless KUBECTL_EXPLAIN_OPENAPIV3=true; 1.32 and 1.33
+    // use v3.
+    for (String binary : new String[] {TestCluster.KUBECTL, KUBECTL_133}) {
+      TestCluster.Result replicas =
+          cluster.kubectlAs("owner", binary, "explain", "deployment.spec.replicas");
+      assertThat(replicas.exit()).as(binary + "\n" + replicas).isZero();
+      assertThat(replicas.out())
+          .as(binary)
+          .containsPattern("KIND: +Deployment")
+          .containsPattern("FIELD: +replicas <integer>");
+      TestCluster.Result containers =
+          cluster.kubectlAs("owner", binary, "explain", "pods.spec.containers");
+      assertThat(containers.exit()).as(binary + "\n" + containers).isZero();
+      assertThat(containers.out())
+          .as(binary)
+          .containsPattern("KIND: +Pod")
+          .containsPattern("FIELD: +containers <\\[\\]Container>")
+          .contains("  image\t<string>")
+          .contains("  env\t<[]EnvVar>")
+          .contains("  name\t<string> -required-")
+          .contains("  resources\t<ResourceRequirements>");
+    }
+  }
+
+  @Test
+  void reapplyMergesContainersByName() throws Exception {
+    // kubectl computes the strategic merge patch from its built-in Go types (the schemas' merge
+    // keys serve clients without them); the server must delete the dropped container by name.
+    String deployment =
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: twoc}
+        spec:
+          selector: {matchLabels: {app: twoc}}
+          template:
+            metadata: {labels: {app: twoc}}
+            spec:
+              containers:
+              - {name: main, image: "busybox:1", env: [{name: A, value: "1"}]}
+        """;
+    Path two = file("twoc.yaml", deployment + "      - {name: sidecar, image: \"busybox:1\"}\n");
+    ok("apply", "-f", two.toString());
+    Path one = file("onec.yaml", deployment.replace("busybox:1", "busybox:2"));
+    assertThat(ok("apply", "-f", one.toString()).out())
+        .isEqualTo("deployment.apps/twoc configured\n");
+    assertThat(
+            ok(
+                    "get",
+                    "deploy",
+                    "twoc",
+                    "-o",
+                    "jsonpath={range .spec.template.spec.containers[*]}{.name}={.image}"
+                        + " {.env[0].value};{end}")
+                .out())
+        .isEqualTo("main=busybox:2 1;");
+  }
+
+  @Test
+  void editAndStrictCreateValidateOnTheServer() throws Exception {
+    ok("create", "configmap", "editme", "--from-literal=color=blue");
+    Path editor = file("editor.sh", "#!/bin/sh\nsed -i 's/color: blue/color: green/' \"$1\"\n");
+    assertThat(editor.toFile().setExecutable(true)).isTrue();
+    TestCluster.Result edit =
+        cluster.kubectlEnv(Map.of("KUBE_EDITOR", editor.toString()), "edit", "cm", "editme");
+    assertThat(edit.exit()).as(edit.toString()).isZero();
+    assertThat(edit.out()).isEqualTo("configmap/editme edited\n");
+    assertThat(ok("get", "cm", "editme", "-o", "jsonpath={.data.color}").out()).isEqualTo("green");
+
+    Path d =
+        file(
+            "nested-unknown.yaml",
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: nested}
+            spec:
+              selector: {matchLabels: {app: n}}
+              template:
+                metadata: {labels: {app: n}}
+                spec: {containers: [{name: c, image: busybox, colour: blue}]}
+            """);
+    TestCluster.Result r = fails("create", "--validate=strict", "-f", d.toString());
+    assertThat(r.err())
+        .contains("Error from server (BadRequest)")
+        .contains(
+            "strict decoding error: unknown field \"spec.template.spec.containers[0].colour\"");
+  }
+
+  @Test
+  void wrongTypeIsBadRequest() throws Exception {
+    Path d =
+        file(
+            "wrongtype.yaml",
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: wrongtype}
+            spec:
+              replicas: three
+              selector: {matchLabels: {app: w}}
+              template:
+                metadata: {labels: {app: w}}
+                spec: {containers: [{name: c, image: busybox}]}
+            """);
+    TestCluster.Result r = fails("apply", "-f", d.toString());
+    assertThat(r.err())
+        .isEqualTo(
+            "Error from server (BadRequest): error when creating \""
+                + d
+                + "\": Deployment in version \"v1\" cannot be handled as a Deployment: json:"
+                + " cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of"
+                + " type int32\n");
+    assertThat(fails("get", "deployment", "wrongtype").err()).contains("NotFound");
   }
 
   @Test

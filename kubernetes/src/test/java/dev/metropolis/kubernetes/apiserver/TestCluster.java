@@ -228,7 +228,19 @@ final class TestCluster implements AutoCloseable {
     return run(start("owner", null, stdin, args), 60);
   }
 
+  /** Runs kubectl as the owner with extra environment variables (e.g. KUBE_EDITOR). */
+  Result kubectlEnv(Map<String, String> extra, String... args)
+      throws IOException, InterruptedException {
+    return run(start("owner", null, null, extra, args), 60);
+  }
+
   Process start(String user, String binary, String stdin, String... args) throws IOException {
+    return start(user, binary, stdin, Map.of(), args);
+  }
+
+  private Process start(
+      String user, String binary, String stdin, Map<String, String> extra, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(binary == null ? KUBECTL : binary);
     cmd.addAll(List.of(args));
@@ -238,6 +250,7 @@ final class TestCluster implements AutoCloseable {
     env.put("KUBECONFIG", dir.resolve(user + ".kubeconfig").toString());
     env.put("KUBECACHEDIR", cache.toString());
     env.put("HOME", dir.toString());
+    env.putAll(extra);
     Path in = dir.resolve("stdin-" + System.nanoTime());
     Files.writeString(in, stdin == null ? "" : stdin);
     pb.redirectInput(in.toFile());

@@ -54,13 +54,7 @@ final class Objects {
     try {
       typed = Json.MAPPER.treeToValue(body, t.model());
     } catch (JacksonException e) {
-      throw ApiException.badRequest(
-          "error decoding "
-              + t.kind()
-              + ": "
-              + e.getOriginalMessage()
-              + " at "
-              + e.getPathReference());
+      throw ApiException.badRequest(DecodeErrors.message(t, body, e));
     }
     ObjectNode known = KNOWN_ONLY.valueToTree(typed);
     List<String> unknown = new ArrayList<>();

@@ -9,28 +9,43 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A minimal OpenAPI v3: an index of group versions, and per group version the PATCH operations of
- * each kind with its GVK and a {@code fieldValidation} parameter. That is what kubectl's apply,
- * create -f and replace look for before they leave field validation to the server. Schemas are open
- * objects for now (no descriptions), so {@code kubectl explain} prints little.
+ * OpenAPI v3: an index of group versions, and per group version a document with each kind's PATCH
+ * operation (its GVK and a {@code fieldValidation} parameter: what kubectl's apply, create -f and
+ * replace look for before they leave field validation to the server) and real schemas of every kind
+ * and of the models they use ({@link Schemas}), which {@code kubectl explain} prints. Documents are
+ * built on first request and kept; the index's hashes come from what determines a document (its
+ * kinds and their models), so listing the index builds nothing.
  */
 final class OpenApi {
-  private final Map<String, byte[]> documents = new LinkedHashMap<>();
+  /** Bump when the generator's output changes, so that clients' caches (keyed by hash) renew. */
+  private static final String GENERATOR = "schemas-1";
+
+  private final Registry registry;
   private final Map<String, String> hashes = new LinkedHashMap<>();
+  private final Map<String, byte[]> documents = new ConcurrentHashMap<>();
 
   OpenApi(Registry registry) {
+    this.registry = registry;
     for (String g : registry.groups()) {
       for (String v : registry.versions(g)) {
-        String path = g.isEmpty() ? "api/" + v : "apis/" + g + "/" + v;
-        byte[] doc = Json.bytes(document(registry, g, v));
-        documents.put(path, doc);
-        hashes.put(path, hash(doc));
+        StringBuilder inputs = new StringBuilder(GENERATOR);
+        for (ResourceType t : registry.inGroupVersion(g, v)) {
+          inputs.append('\n').append(t.resource()).append(' ').append(t.kind());
+          inputs.append(' ').append(t.namespaced()).append(' ').append(t.verbs());
+          inputs.append(' ').append(t.model().getName());
+        }
+        hashes.put(path(g, v), hash(utf8(inputs.toString())));
       }
     }
+  }
+
+  private static String path(String g, String v) {
+    return g.isEmpty() ? "api/" + v : "apis/" + g + "/" + v;
   }
 
   ObjectNode index() {
@@ -41,12 +56,25 @@ final class OpenApi {
     return o;
   }
 
+  /** The document of group version {@code path} ({@code api/v1}, {@code apis/apps/v1}). */
   Optional<byte[]> document(String path) {
-    return Optional.ofNullable(documents.get(path));
+    if (!hashes.containsKey(path)) {
+      return Optional.empty();
+    }
+    return Optional.of(documents.computeIfAbsent(path, this::build));
   }
 
   String hash(String path) {
     return hashes.get(path);
+  }
+
+  private byte[] build(String path) {
+    if (path.startsWith("api/")) {
+      return Json.bytes(document(registry, "", path.substring("api/".length())));
+    }
+    String gv = path.substring("apis/".length());
+    int slash = gv.indexOf('/');
+    return Json.bytes(document(registry, gv.substring(0, slash), gv.substring(slash + 1)));
   }
 
   private static ObjectNode document(Registry registry, String g, String v) {
@@ -56,14 +84,12 @@ final class OpenApi {
     ObjectNode paths = o.putObject("paths");
     ObjectNode schemas = o.putObject("components").putObject("schemas");
     for (ResourceType t : registry.inGroupVersion(g, v)) {
-      if (!t.stored()) {
-        continue;
-      }
-      String schemaName = schemaName(t);
-      ObjectNode schema = schemas.putObject(schemaName);
-      schema.put("type", "object").put("description", t.kind() + " (" + t.apiVersion() + ")");
-      schema.put("x-kubernetes-preserve-unknown-fields", true);
+      String schemaName = Schemas.name(t.model());
+      ObjectNode schema = Schemas.add(schemas, t.model());
       gvk(schema.putArray("x-kubernetes-group-version-kind").addObject(), t);
+      if (!t.stored()) {
+        continue; // reviews are only created: a schema for explain, no PATCH
+      }
       String base =
           "/"
               + (g.isEmpty() ? "api/" + v : "apis/" + g + "/" + v)
@@ -93,11 +119,6 @@ final class OpenApi {
           .put("$ref", "#/components/schemas/" + schemaName);
     }
     return o;
-  }
-
-  private static String schemaName(ResourceType t) {
-    String g = t.group().isEmpty() ? "core" : t.group();
-    return "io.k8s.api." + g.replace(".k8s.io", "") + "." + t.version() + "." + t.kind();
   }
 
   private static void gvk(ObjectNode o, ResourceType t) {

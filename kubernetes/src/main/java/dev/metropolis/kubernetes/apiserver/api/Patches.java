@@ -15,7 +15,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class Patches {
   /** Merge keys of upstream's patchMergeKey tags, by field name. */
-  private static final Map<String, String> MERGE_KEYS =
+  static final Map<String, String> MERGE_KEYS =
       Map.ofEntries(
           Map.entry("containers", "name"),
           Map.entry("initContainers", "name"),
