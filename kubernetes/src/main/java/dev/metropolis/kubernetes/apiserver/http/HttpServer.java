@@ -41,6 +41,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -163,7 +164,12 @@ public final class HttpServer implements AutoCloseable {
     protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
       if (protocol.equals(ApplicationProtocolNames.HTTP_2)) {
         ctx.pipeline()
-            .addLast(Http2FrameCodecBuilder.forServer().build())
+            // a bound on streams per connection, as upstream's Go server advertises (250):
+            // watches are long-lived streams and each holds an etcd watch
+            .addLast(
+                Http2FrameCodecBuilder.forServer()
+                    .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(250))
+                    .build())
             .addLast(
                 new Http2MultiplexHandler(
                     new ChannelInitializer<Channel>() {
