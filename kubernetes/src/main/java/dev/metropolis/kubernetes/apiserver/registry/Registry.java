@@ -56,6 +56,7 @@ public final class Registry {
                 .cluster()
                 .shortNames("ns")
                 .status()
+                .subresource("finalize")
                 .columns(Columns.namespaces())
                 .build(),
             row("v1", "nodes", Node.class)
@@ -68,6 +69,7 @@ public final class Registry {
                 .shortNames("po")
                 .all()
                 .status()
+                .subresource("binding")
                 .columns(Columns.pods())
                 .build(),
             row("v1", "services", Service.class)
@@ -230,6 +232,12 @@ public final class Registry {
 
     Row status() {
       subresources.add("status");
+      return this;
+    }
+
+    /** A subresource with its own verbs (pods/binding, namespaces/finalize). */
+    Row subresource(String name) {
+      subresources.add(name);
       return this;
     }
 
