@@ -75,15 +75,12 @@ final class NodeLifecycle implements Controller {
     }
   }
 
+  /** When the node last showed life: its Lease's renewTime, or its creation if it has none. */
   private static Instant lastHeartbeat(Node n, Lease lease) {
-    Instant last = Instant.parse(n.getMetadata().getCreationTimestamp());
     if (lease != null && lease.getSpec() != null && lease.getSpec().getRenewTime() != null) {
-      Instant renewed = lease.getSpec().getRenewTime().toInstant();
-      if (renewed.isAfter(last)) {
-        last = renewed;
-      }
+      return lease.getSpec().getRenewTime().toInstant();
     }
-    return last;
+    return Instant.parse(n.getMetadata().getCreationTimestamp());
   }
 
   private void markUnreachable(Node n) {

@@ -158,7 +158,7 @@ final class Resources {
     }
     Objects.validateName(t, name);
     if (t.namespaced()) {
-      ensureNamespace(ns);
+      ensureNamespace(ns, t, name);
     }
     m.put("name", name);
     if (t.namespaced()) {
@@ -592,7 +592,7 @@ final class Resources {
     }
   }
 
-  private void ensureNamespace(String ns) {
+  private void ensureNamespace(String ns, ResourceType t, String name) {
     ResourceType nsType = registry.find("", "v1", "namespaces").orElseThrow();
     Optional<Store.Item> item = store.get(key(nsType, "", ns));
     if (item.isEmpty()) {
@@ -600,7 +600,12 @@ final class Resources {
     }
     if (Json.stored(item.get().value()).path("metadata").has("deletionTimestamp")) {
       throw ApiException.forbidden(
-          "unable to create new content in namespace " + ns + " because it is being terminated");
+          t.qualifiedName()
+              + " \""
+              + name
+              + "\" is forbidden: unable to create new content in namespace "
+              + ns
+              + " because it is being terminated");
     }
   }
 

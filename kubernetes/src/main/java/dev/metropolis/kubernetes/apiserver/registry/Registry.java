@@ -78,7 +78,11 @@ public final class Registry {
                 .status()
                 .columns(Columns.services())
                 .build(),
-            row("v1", "endpoints", Endpoints.class).shortNames("ep").singular("endpoints").build(),
+            row("v1", "endpoints", Endpoints.class)
+                .shortNames("ep")
+                .singular("endpoints")
+                .columns(Columns.endpoints())
+                .build(),
             row("v1", "configmaps", ConfigMap.class)
                 .shortNames("cm")
                 .columns(Columns.configMaps())
@@ -127,6 +131,7 @@ public final class Registry {
                 .shortNames("ds")
                 .all()
                 .status()
+                .columns(Columns.daemonSets())
                 .generation()
                 .build(),
             row("batch/v1", "jobs", Job.class).all().status().generation().build(),
