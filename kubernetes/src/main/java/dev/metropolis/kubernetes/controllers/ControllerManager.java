@@ -128,6 +128,7 @@ public final class ControllerManager implements AutoCloseable {
    */
   private final class Leading implements AutoCloseable {
     private final Semaphore wake = new Semaphore(0);
+    private final ResourceEventHandler<Object> poke;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final List<Step> steps;
     private final Step collector;
@@ -153,7 +154,7 @@ public final class ControllerManager implements AutoCloseable {
               new Step("endpoints", new EndpointsController(kube)));
       collector = new Step("garbagecollector", new GarbageCollector(kube));
       loop = Thread.ofPlatform().name("controllers-" + config.identity()).daemon().start(this::run);
-      ResourceEventHandler<Object> poke =
+      poke =
           new ResourceEventHandler<>() {
             @Override
             public void onAdd(Object o) {
@@ -170,19 +171,29 @@ public final class ControllerManager implements AutoCloseable {
               wake.release();
             }
           };
-      try {
-        informers.add(c.pods().inAnyNamespace().inform(poke, 0));
-        informers.add(c.nodes().inform(poke, 0));
-        informers.add(c.namespaces().inform(poke, 0));
-        informers.add(c.services().inAnyNamespace().inform(poke, 0));
-        informers.add(c.apps().deployments().inAnyNamespace().inform(poke, 0));
-        informers.add(c.apps().replicaSets().inAnyNamespace().inform(poke, 0));
-        informers.add(c.apps().daemonSets().inAnyNamespace().inform(poke, 0));
-        informers.add(c.batch().v1().jobs().inAnyNamespace().inform(poke, 0));
-      } catch (KubernetesClientException e) {
-        // the resync still drives the loop; the informers are only there to be quick
-        log.warning("informers did not start: %s", e.getMessage());
+      // started without waiting for their first list: the first pass does not need them
+      informers.add(c.pods().inAnyNamespace().runnableInformer(0));
+      informers.add(c.nodes().runnableInformer(0));
+      informers.add(c.namespaces().runnableInformer(0));
+      informers.add(c.services().inAnyNamespace().runnableInformer(0));
+      informers.add(c.apps().deployments().inAnyNamespace().runnableInformer(0));
+      informers.add(c.apps().replicaSets().inAnyNamespace().runnableInformer(0));
+      informers.add(c.apps().daemonSets().inAnyNamespace().runnableInformer(0));
+      informers.add(c.batch().v1().jobs().inAnyNamespace().runnableInformer(0));
+      for (SharedIndexInformer<?> i : informers) {
+        poke(i);
+        i.start()
+            .exceptionally(e -> {
+              // the resync still drives the loop; the informers are only there to be quick
+              log.warning("an informer did not start: %s", e.getMessage());
+              return null;
+            });
       }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> void poke(SharedIndexInformer<T> i) {
+      i.addEventHandler((ResourceEventHandler<T>) (ResourceEventHandler<?>) poke);
     }
 
     private void run() {

@@ -247,15 +247,17 @@ final class EndpointsController implements Controller {
     }
     for (ServicePort sp : s.getSpec().getPorts()) {
       Integer port = null;
-      var target = sp.getTargetPort();
+      Object target = sp.getTargetPort() == null ? null : sp.getTargetPort().getValue();
       if (target == null) {
         port = sp.getPort();
-      } else if (target.getIntVal() != null) {
-        port = target.getIntVal();
+      } else if (target instanceof Number n) {
+        port = n.intValue();
+      } else if (target.toString().matches("[0-9]+")) {
+        port = Integer.parseInt(target.toString());
       } else {
         for (Container c : p.getSpec().getContainers()) {
           for (ContainerPort cp : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
-            if (target.getStrVal().equals(cp.getName())) {
+            if (target.toString().equals(cp.getName())) {
               port = cp.getContainerPort();
             }
           }

@@ -236,6 +236,65 @@ class ControllersTest {
         "status",
         () -> client.apps().daemonSets().inNamespace("ds").withName("agent").get().getStatus(),
         s -> s != null && s.getDesiredNumberScheduled() == 2 && s.getCurrentNumberScheduled() == 2);
+    assertThat(ok("get", "ds", "agent", "-n", "ds").out()).containsPattern("agent +2 +2 +0 +2 +0");
+    // a node selector narrows it to the matching node: the other pod goes
+    ok(
+        "patch",
+        "ds",
+        "agent",
+        "-n",
+        "ds",
+        "-p",
+        "{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"zone\":\"a\"}}}}}");
+    Fake.await(
+        "one pod, on worker-a",
+        () -> pods("ds"),
+        p ->
+            p.size() == 1
+                && "worker-a".equals(p.getFirst().getSpec().getNodeName())
+                && p.getFirst().getSpec().getNodeSelector() != null);
+  }
+
+  @Test
+  void garbageCollectorDeletesWhatLostItsOwner() throws Exception {
+    ok("create", "namespace", "gc");
+    var owner =
+        client
+            .configMaps()
+            .inNamespace("gc")
+            .resource(
+                new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("owner")
+                    .endMetadata()
+                    .build())
+            .create();
+    for (String[] dep :
+        new String[][] {
+          {"orphan", "00000000-0000-0000-0000-000000000000"}, {"kept", owner.getMetadata().getUid()}
+        }) {
+      client
+          .configMaps()
+          .inNamespace("gc")
+          .resource(
+              new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                  .withNewMetadata()
+                  .withName(dep[0])
+                  .addNewOwnerReference()
+                  .withApiVersion("v1")
+                  .withKind("ConfigMap")
+                  .withName("owner")
+                  .withUid(dep[1])
+                  .endOwnerReference()
+                  .endMetadata()
+                  .build())
+          .create();
+    }
+    Fake.await(
+        "orphan collected",
+        () -> client.configMaps().inNamespace("gc").withName("orphan").get(),
+        o -> o == null);
+    assertThat(client.configMaps().inNamespace("gc").withName("kept").get()).isNotNull();
   }
 
   @Test
@@ -289,7 +348,9 @@ class ControllersTest {
                     && e.getSubsets() != null
                     && e.getSubsets().size() == 1
                     && e.getSubsets().getFirst().getAddresses() != null
-                    && e.getSubsets().getFirst().getNotReadyAddresses() != null);
+                    && e.getSubsets().getFirst().getNotReadyAddresses() != null
+                    && e.getSubsets().getFirst().getPorts() != null
+                    && !e.getSubsets().getFirst().getPorts().isEmpty());
     assertThat(ep.getSubsets().getFirst().getAddresses().getFirst().getIp()).isEqualTo("10.0.0.1");
     assertThat(ep.getSubsets().getFirst().getNotReadyAddresses().getFirst().getIp())
         .isEqualTo("10.0.0.2");
