@@ -165,14 +165,7 @@ final class DaemonSets implements Controller {
     }
     for (String node : eligible) {
       if (!byNode.containsKey(node)) {
-        Pod p = kube.client().pods().inNamespace(ns).resource(podFor(ds, node, hash)).create();
-        kept.add(p);
-        kube.event(
-            ds,
-            "Normal",
-            "SuccessfulCreate",
-            "Created pod: " + p.getMetadata().getName(),
-            COMPONENT);
+        kept.add(OwnedPods.create(kube, ds, podFor(ds, node, hash), COMPONENT));
       }
     }
     int minReady =
@@ -230,8 +223,6 @@ final class DaemonSets implements Controller {
   }
 
   private void delete(DaemonSet ds, Pod p) {
-    kube.client().pods().inNamespace(p.getMetadata().getNamespace()).resource(p).delete();
-    kube.event(
-        ds, "Normal", "SuccessfulDelete", "Deleted pod: " + p.getMetadata().getName(), COMPONENT);
+    OwnedPods.delete(kube, ds, p, COMPONENT);
   }
 }

@@ -128,24 +128,16 @@ final class Jobs implements Controller {
                     ? Math.min(parallelism, completions - succeeded)
                     : (succeeded > 0 ? 0 : parallelism);
         for (int i = active.size(); i < want; i++) {
-          Pod p =
-              kube.client()
-                  .pods()
-                  .inNamespace(ns)
-                  .resource(
-                      Pods.fromTemplate(
-                          job.getSpec().getTemplate(),
-                          job,
-                          job.getMetadata().getName() + "-",
-                          Map.of()))
-                  .create();
-          active.add(p);
-          kube.event(
-              job,
-              "Normal",
-              "SuccessfulCreate",
-              "Created pod: " + p.getMetadata().getName(),
-              COMPONENT);
+          active.add(
+              OwnedPods.create(
+                  kube,
+                  job,
+                  Pods.fromTemplate(
+                      job.getSpec().getTemplate(),
+                      job,
+                      job.getMetadata().getName() + "-",
+                      Map.of()),
+                  COMPONENT));
         }
         while (active.size() > want) {
           active.sort(ReplicaSets.deletionOrder());
@@ -177,8 +169,6 @@ final class Jobs implements Controller {
   }
 
   private void delete(Job job, Pod p) {
-    kube.client().pods().inNamespace(p.getMetadata().getNamespace()).resource(p).delete();
-    kube.event(
-        job, "Normal", "SuccessfulDelete", "Deleted pod: " + p.getMetadata().getName(), COMPONENT);
+    OwnedPods.delete(kube, job, p, COMPONENT);
   }
 }

@@ -19,6 +19,7 @@ import java.util.Map;
  */
 final class ReplicaSets implements Controller {
   private static final int BURST = 100;
+  private static final String COMPONENT = "replicaset-controller";
   private final Kube kube;
 
   ReplicaSets(Kube kube) {
@@ -47,33 +48,19 @@ final class ReplicaSets implements Controller {
     int want = rs.getSpec().getReplicas() == null ? 1 : rs.getSpec().getReplicas();
     int diff = want - active.size();
     for (int i = 0; i < Math.min(diff, BURST); i++) {
-      Pod p =
-          kube.client()
-              .pods()
-              .inNamespace(ns)
-              .resource(
-                  Pods.fromTemplate(
-                      rs.getSpec().getTemplate(), rs, rs.getMetadata().getName() + "-", Map.of()))
-              .create();
-      active.add(p);
-      kube.event(
-          rs,
-          "Normal",
-          "SuccessfulCreate",
-          "Created pod: " + p.getMetadata().getName(),
-          "replicaset-controller");
+      active.add(
+          OwnedPods.create(
+              kube,
+              rs,
+              Pods.fromTemplate(
+                  rs.getSpec().getTemplate(), rs, rs.getMetadata().getName() + "-", Map.of()),
+              COMPONENT));
     }
     if (diff < 0) {
       active.sort(deletionOrder());
       for (Pod p : List.copyOf(active.subList(0, -diff))) {
-        kube.client().pods().inNamespace(ns).resource(p).delete();
+        OwnedPods.delete(kube, rs, p, COMPONENT);
         active.remove(p);
-        kube.event(
-            rs,
-            "Normal",
-            "SuccessfulDelete",
-            "Deleted pod: " + p.getMetadata().getName(),
-            "replicaset-controller");
       }
     }
     int minReady =

@@ -93,6 +93,12 @@ class ControllersTest {
     }
   }
 
+  private static String conditionReason(String ns, String deployment, String type)
+      throws Exception {
+    String path = "jsonpath={.status.conditions[?(@.type==\"" + type + "\")].reason}";
+    return ok("get", "deploy", deployment, "-n", ns, "-o", path).out();
+  }
+
   private static List<Pod> pods(String ns) {
     return client.pods().inNamespace(ns).list().getItems().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
@@ -146,28 +152,9 @@ class ControllersTest {
         .contains(
             "Waiting for deployment \"web\" rollout to finish: 0 of 3 updated replicas are available...");
     assertThat(waiting.err()).contains("timed out waiting for the condition");
-    assertThat(
-            ok(
-                    "get",
-                    "deploy",
-                    "web",
-                    "-n",
-                    "dep",
-                    "-o",
-                    "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}")
-                .out())
+    assertThat(conditionReason("dep", "web", "Progressing"))
         .isIn("NewReplicaSetCreated", "ReplicaSetUpdated");
-    assertThat(
-            ok(
-                    "get",
-                    "deploy",
-                    "web",
-                    "-n",
-                    "dep",
-                    "-o",
-                    "jsonpath={.status.conditions[?(@.type==\"Available\")].reason}")
-                .out())
-        .isEqualTo("MinimumReplicasUnavailable");
+    assertThat(conditionReason("dep", "web", "Available")).isEqualTo("MinimumReplicasUnavailable");
 
     ok("scale", "deployment", "web", "--replicas=5", "-n", "dep");
     Fake.await("5 bound pods", () -> pods("dep"), p -> p.size() == 5 && allBound(p));

@@ -83,6 +83,9 @@ final class Fake {
                     .endSpec()
                     .build())
             .create();
+    Map<String, Quantity> resources =
+        Map.of(
+            "cpu", new Quantity("2"), "memory", new Quantity("4Gi"), "pods", new Quantity("110"));
     n.setStatus(
         new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
             .withConditions(
@@ -94,22 +97,8 @@ final class Fake {
                     .withLastTransitionTime(
                         clock.instant().truncatedTo(ChronoUnit.SECONDS).toString())
                     .build())
-            .withAllocatable(
-                Map.of(
-                    "cpu",
-                    new Quantity("2"),
-                    "memory",
-                    new Quantity("4Gi"),
-                    "pods",
-                    new Quantity("110")))
-            .withCapacity(
-                Map.of(
-                    "cpu",
-                    new Quantity("2"),
-                    "memory",
-                    new Quantity("4Gi"),
-                    "pods",
-                    new Quantity("110")))
+            .withAllocatable(resources)
+            .withCapacity(resources)
             .build());
     c.nodes().resource(n).updateStatus();
     renew(c, name, clock);
