@@ -14,9 +14,11 @@ import java.util.Set;
  * uid) exists any more is deleted. The API server already deletes dependents when it deletes an
  * owner; this catches what that misses (an object created with an owner that was going away).
  * Before deleting, each owner is read once more, so an owner created after the lists is not
- * mistaken for a missing one.
+ * mistaken for a missing one. Events older than an hour go too (upstream's --event-ttl, which
+ * upstream implements with etcd leases).
  */
 final class GarbageCollector implements Controller {
+  static final java.time.Duration EVENT_TTL = java.time.Duration.ofHours(1);
   private final Kube kube;
   private final List<ResourceType> kinds;
 
@@ -40,6 +42,9 @@ final class GarbageCollector implements Controller {
       items.forEach(o -> uids.add(o.getMetadata().getUid()));
     }
     for (var e : all.entrySet()) {
+      if (e.getKey().kind().equals("Event")) {
+        expire(e.getKey(), e.getValue());
+      }
       for (GenericKubernetesResource o : e.getValue()) {
         List<OwnerReference> owners = o.getMetadata().getOwnerReferences();
         if (owners == null
@@ -53,6 +58,27 @@ final class GarbageCollector implements Controller {
               .genericKubernetesResources(e.getKey().apiVersion(), e.getKey().kind())
               .inNamespace(o.getMetadata().getNamespace())
               .withName(o.getMetadata().getName())
+              .delete();
+        } catch (KubernetesClientException ex) {
+          if (ex.getCode() != 404) {
+            throw ex;
+          }
+        }
+      }
+    }
+  }
+
+  private void expire(ResourceType t, List<GenericKubernetesResource> events) {
+    java.time.Instant cutoff = kube.now().minus(EVENT_TTL);
+    for (GenericKubernetesResource e : events) {
+      Object last = e.getAdditionalProperties().get("lastTimestamp");
+      String when = last instanceof String s ? s : e.getMetadata().getCreationTimestamp();
+      if (when != null && java.time.Instant.parse(when).isBefore(cutoff)) {
+        try {
+          kube.client()
+              .genericKubernetesResources(t.apiVersion(), t.kind())
+              .inNamespace(e.getMetadata().getNamespace())
+              .withName(e.getMetadata().getName())
               .delete();
         } catch (KubernetesClientException ex) {
           if (ex.getCode() != 404) {

@@ -193,6 +193,17 @@ class ControllerManagerTest {
           "late bound",
           () -> c.pods().withName("late").get().getSpec().getNodeName(),
           "worker-a"::equals);
+
+      // events live an hour
+      assertThat(c.v1().events().inNamespace("default").list().getItems()).isNotEmpty();
+      java.time.Instant before = clock.instant();
+      clock.advance(Duration.ofMinutes(61));
+      Fake.await(
+          "only events newer than an hour",
+          () -> c.v1().events().inNamespace("default").list().getItems(),
+          l ->
+              l.stream()
+                  .allMatch(e -> java.time.Instant.parse(e.getLastTimestamp()).isAfter(before)));
     }
   }
 }
