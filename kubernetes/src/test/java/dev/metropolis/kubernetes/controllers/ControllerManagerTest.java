@@ -73,6 +73,13 @@ class ControllerManagerTest {
             "bound by b",
             () -> c.pods().withName("after-handover").get().getSpec().getNodeName(),
             "worker-a"::equals);
+        // someone else takes the lease (as after a partition): b stops at its next attempt
+        Lease stolen = lease(c);
+        stolen.getSpec().setHolderIdentity("intruder");
+        stolen.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        stolen.getSpec().setLeaseDurationSeconds(3600);
+        c.leases().inNamespace("kube-system").resource(stolen).update();
+        Fake.await("b follows", follower::leading, leads -> !leads);
       } finally {
         a.close();
         if (b != null) {

@@ -306,6 +306,49 @@ class ControllersTest {
   }
 
   @Test
+  void jobKeepsParallelismAndFailsPastItsBackoffLimit() throws Exception {
+    ok("create", "namespace", "jobs");
+    cluster.kubectlStdin(
+        """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: batch, namespace: jobs}
+        spec:
+          parallelism: 2
+          completions: 5
+          backoffLimit: 1
+          template:
+            spec:
+              restartPolicy: Never
+              containers: [{name: c, image: busybox}]
+        """,
+        "apply",
+        "-f",
+        "-");
+    List<Pod> pods = Fake.await("2 pods", () -> pods("jobs"), p -> p.size() == 2);
+    for (Pod p : pods) {
+      p.getStatus().setPhase("Failed");
+      client.pods().inNamespace("jobs").resource(p).updateStatus();
+    }
+    var job =
+        Fake.await(
+            "job failed",
+            () -> client.batch().v1().jobs().inNamespace("jobs").withName("batch").get(),
+            j ->
+                j.getStatus() != null
+                    && j.getStatus().getConditions() != null
+                    && j.getStatus().getConditions().stream()
+                        .anyMatch(c -> c.getType().equals("Failed")));
+    assertThat(job.getStatus().getFailed()).isEqualTo(2);
+    assertThat(job.getStatus().getActive()).isZero();
+    assertThat(job.getStatus().getConditions())
+        .anyMatch(
+            c -> c.getType().equals("Failed") && c.getReason().equals("BackoffLimitExceeded"));
+    assertThat(pods("jobs").stream().filter(p -> !"Failed".equals(p.getStatus().getPhase())))
+        .isEmpty();
+  }
+
+  @Test
   void serviceGetsEndpointsFromReadyAndUnreadyPods() throws Exception {
     ok("create", "namespace", "svc");
     ok("create", "deployment", "api", "--image=nginx", "--replicas=2", "--port=80", "-n", "svc");
