@@ -2,20 +2,14 @@ package dev.metropolis.kubernetes.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.metropolis.osbase.pki.Pem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,21 +26,7 @@ class Fabric8Test {
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.start();
-    Config config =
-        new ConfigBuilder()
-            .withMasterUrl(cluster.url())
-            .withCaCertData(b64(Pem.encodeCertificate(cluster.ca)))
-            .withNamespace("default")
-            .build();
-    // fabric8 cannot read Ed25519 keys from a config (it tries RSA and EC): hand it the TLS
-    // managers of a JDK client that holds the owner's certificate instead
-    TestCluster.Tls tls = cluster.tls("owner");
-    client =
-        new KubernetesClientBuilder()
-            .withConfig(config)
-            .withHttpClientBuilderConsumer(
-                b -> b.sslContext(tls.keyManagers(), tls.trustManagers()))
-            .build();
+    client = cluster.fabric8("owner");
   }
 
   @AfterAll
@@ -55,10 +35,6 @@ class Fabric8Test {
       client.close();
     }
     cluster.close();
-  }
-
-  private static String b64(String pem) {
-    return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test

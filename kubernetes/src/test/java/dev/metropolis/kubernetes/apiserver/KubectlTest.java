@@ -256,7 +256,26 @@ class KubectlTest {
         .isEqualTo("configmap \"settings\" deleted\n");
     assertThat(fails("get", "cm", "settings", "-n", "apply-ns").err())
         .isEqualTo("Error from server (NotFound): configmaps \"settings\" not found\n");
-    assertThat(ok("delete", "ns", "apply-ns").out()).isEqualTo("namespace \"apply-ns\" deleted\n");
+    // no namespace controller runs here: the namespace stays Terminating, closed to new content
+    // (kubectl would wait for it to go, as upstream's waits for the namespace controller)
+    assertThat(ok("delete", "ns", "apply-ns", "--wait=false").out())
+        .isEqualTo("namespace \"apply-ns\" deleted\n");
+    assertThat(ok("get", "ns", "apply-ns").out()).containsPattern("apply-ns +Terminating");
+    assertThat(fails("create", "cm", "late", "-n", "apply-ns").err())
+        .isEqualTo(
+            "error: failed to create configmap: configmaps \"late\" is forbidden: unable to create"
+                + " new content in namespace apply-ns because it is being terminated\n");
+    // what the namespace controller does last: remove its finalizer through /finalize
+    TestCluster.Result fin =
+        cluster.kubectlStdin(
+            "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"apply-ns\"},"
+                + "\"spec\":{\"finalizers\":[]}}",
+            "replace",
+            "--raw",
+            "/api/v1/namespaces/apply-ns/finalize",
+            "-f",
+            "-");
+    assertThat(fin.exit()).as(fin.toString()).isZero();
     // on a 404 kubectl checks the namespace and reports that it is gone
     assertThat(fails("get", "deploy", "web", "-n", "apply-ns").err())
         .isEqualTo("Error from server (NotFound): namespaces \"apply-ns\" not found\n");

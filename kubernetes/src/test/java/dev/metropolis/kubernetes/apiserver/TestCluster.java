@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * (cluster-admin), another user and an anonymous client, plus a way to run the real kubectl against
  * it with a private cache directory.
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
   static final String KUBECTL = "/usr/bin/kubectl";
 
   final TestEtcd etcd;
@@ -49,7 +49,7 @@ final class TestCluster implements AutoCloseable {
     this.ca = ca;
   }
 
-  static TestCluster start() throws IOException, InterruptedException {
+  public static TestCluster start() throws IOException, InterruptedException {
     TestEtcd etcd = TestEtcd.start();
     try {
       return start(etcd);
@@ -91,7 +91,7 @@ final class TestCluster implements AutoCloseable {
     return c;
   }
 
-  String url() {
+  public String url() {
     return "https://127.0.0.1:" + server.address().getPort();
   }
 
@@ -142,9 +142,10 @@ final class TestCluster implements AutoCloseable {
 
   /** Key and trust managers of a client presenting a certificate for {@code cn} (null: none). */
   @SuppressWarnings("ArrayRecordComponent") // handed to TLS libraries, never compared
-  record Tls(javax.net.ssl.KeyManager[] keyManagers, javax.net.ssl.TrustManager[] trustManagers) {}
+  public record Tls(
+      javax.net.ssl.KeyManager[] keyManagers, javax.net.ssl.TrustManager[] trustManagers) {}
 
-  Tls tls(String cn) throws java.security.GeneralSecurityException, IOException {
+  public Tls tls(String cn) throws java.security.GeneralSecurityException, IOException {
     if (cn == null) {
       return tls(null, null);
     }
@@ -187,7 +188,7 @@ final class TestCluster implements AutoCloseable {
   }
 
   /** A JDK HTTP client presenting a certificate for {@code cn} (null: none), trusting the CA. */
-  java.net.http.HttpClient http(String cn)
+  public java.net.http.HttpClient http(String cn)
       throws java.security.GeneralSecurityException, IOException {
     return http(cn, java.net.http.HttpClient.Version.HTTP_1_1);
   }
@@ -206,7 +207,7 @@ final class TestCluster implements AutoCloseable {
   }
 
   /** The outcome of one kubectl run. */
-  record Result(int exit, String out, String err) {
+  public record Result(int exit, String out, String err) {
     @Override
     public String toString() {
       return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
@@ -214,7 +215,7 @@ final class TestCluster implements AutoCloseable {
   }
 
   /** Runs kubectl as the owner with a fresh cache directory. */
-  Result kubectl(String... args) throws IOException, InterruptedException {
+  public Result kubectl(String... args) throws IOException, InterruptedException {
     return kubectlAs("owner", null, args);
   }
 
@@ -224,7 +225,8 @@ final class TestCluster implements AutoCloseable {
     return run(start(user, binary, null, args), 60);
   }
 
-  Result kubectlStdin(String stdin, String... args) throws IOException, InterruptedException {
+  public Result kubectlStdin(String stdin, String... args)
+      throws IOException, InterruptedException {
     return run(start("owner", null, stdin, args), 60);
   }
 
@@ -276,6 +278,25 @@ final class TestCluster implements AutoCloseable {
     } catch (IOException e) {
       return "<" + e + ">";
     }
+  }
+
+  /**
+   * fabric8's client (JDK HTTP) for user {@code cn}: fabric8 cannot read Ed25519 keys from a config
+   * (it tries RSA and EC), so it gets the TLS managers of a JDK client instead.
+   */
+  public io.fabric8.kubernetes.client.KubernetesClient fabric8(String cn)
+      throws java.security.GeneralSecurityException, IOException {
+    io.fabric8.kubernetes.client.Config config =
+        new io.fabric8.kubernetes.client.ConfigBuilder()
+            .withMasterUrl(url())
+            .withCaCertData(b64(Pem.encodeCertificate(ca)))
+            .withNamespace("default")
+            .build();
+    Tls tls = tls(cn);
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(config)
+        .withHttpClientBuilderConsumer(b -> b.sslContext(tls.keyManagers(), tls.trustManagers()))
+        .build();
   }
 
   @Override

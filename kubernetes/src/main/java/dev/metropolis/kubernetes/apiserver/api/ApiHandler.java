@@ -277,6 +277,18 @@ public final class ApiHandler implements Handler {
       Scales.handle(r, x, t, ns, name, resources, this);
       return;
     }
+    if (sub.equals("binding")) {
+      if (!r.method().equals("POST")) {
+        throw ApiException.methodNotAllowed(
+            "the server does not allow this method on the requested resource");
+      }
+      send(x, 201, resources.bind(ns, name, body(r), dryRun(r)), List.of());
+      return;
+    }
+    if (sub.equals("finalize") && !r.method().equals("PUT")) {
+      throw ApiException.methodNotAllowed(
+          "the server does not allow this method on the requested resource");
+    }
     switch (r.method()) {
       case "GET" -> {
         ObjectNode o = resources.get(t, ns, name);

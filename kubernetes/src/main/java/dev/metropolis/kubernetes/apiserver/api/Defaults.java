@@ -41,6 +41,35 @@ final class Defaults {
         }
         pod(spec.withObject("template").withObject("spec"));
       }
+      case "Job" -> {
+        ObjectNode spec = o.withObject("spec");
+        if (!spec.has("parallelism")) {
+          spec.put("parallelism", 1);
+          putIfAbsent(spec, "completions", 1);
+        }
+        putIfAbsent(spec, "backoffLimit", 6);
+        if (!spec.has("completionMode")) {
+          spec.put("completionMode", "NonIndexed");
+        }
+        if (!spec.has("suspend")) {
+          spec.put("suspend", false);
+        }
+        pod(spec.withObject("template").withObject("spec"));
+      }
+      case "DaemonSet" -> {
+        ObjectNode spec = o.withObject("spec");
+        putIfAbsent(spec, "revisionHistoryLimit", 10);
+        ObjectNode strategy = spec.withObject("updateStrategy");
+        if (!strategy.has("type")) {
+          strategy.put("type", "RollingUpdate");
+        }
+        if (strategy.path("type").asString().equals("RollingUpdate")) {
+          ObjectNode ru = strategy.withObject("rollingUpdate");
+          putIfAbsent(ru, "maxUnavailable", 1);
+          putIfAbsent(ru, "maxSurge", 0);
+        }
+        pod(spec.withObject("template").withObject("spec"));
+      }
       case "ReplicaSet" -> {
         ObjectNode spec = o.withObject("spec");
         putIfAbsent(spec, "replicas", 1);
@@ -78,6 +107,36 @@ final class Defaults {
                     .encodeToString(
                         e.getValue().asString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
           }
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /**
+   * Defaults that only a create sets: a namespace's finalizer {@code kubernetes} (the namespace
+   * controller empties it before the namespace goes), and a Job's generated selector on its uid.
+   */
+  static void onCreate(ResourceType t, ObjectNode o) {
+    switch (t.kind()) {
+      case "Namespace" -> {
+        ObjectNode spec = o.withObject("spec");
+        if (!spec.has("finalizers")) {
+          spec.putArray("finalizers").add("kubernetes");
+        }
+      }
+      case "Job" -> {
+        ObjectNode spec = o.withObject("spec");
+        if (!spec.path("manualSelector").asBoolean(false) && !spec.has("selector")) {
+          String uid = o.path("metadata").path("uid").asString();
+          String name = o.path("metadata").path("name").asString();
+          ObjectNode labels =
+              spec.withObject("template").withObject("metadata").withObject("labels");
+          labels.put("batch.kubernetes.io/controller-uid", uid).put("controller-uid", uid);
+          labels.put("batch.kubernetes.io/job-name", name).put("job-name", name);
+          spec.withObject("selector")
+              .withObject("matchLabels")
+              .put("batch.kubernetes.io/controller-uid", uid);
         }
       }
       default -> {}

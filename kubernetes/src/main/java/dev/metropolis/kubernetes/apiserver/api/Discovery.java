@@ -98,9 +98,9 @@ final class Discovery {
         if (sub.equals("scale")) {
           s.put("group", "autoscaling").put("version", "v1").put("kind", "Scale");
         } else {
-          s.put("kind", t.kind());
+          s.put("kind", subresourceKind(t, sub));
         }
-        strings(s.putArray("verbs"), List.of("get", "patch", "update"));
+        strings(s.putArray("verbs"), subresourceVerbs(sub));
       }
     }
     return o;
@@ -148,9 +148,9 @@ final class Discovery {
               if (sub.equals("scale")) {
                 kind.put("group", "autoscaling").put("version", "v1").put("kind", "Scale");
               } else {
-                kind.put("group", g).put("version", v).put("kind", t.kind());
+                kind.put("group", g).put("version", v).put("kind", subresourceKind(t, sub));
               }
-              strings(s.putArray("verbs"), List.of("get", "patch", "update"));
+              strings(s.putArray("verbs"), subresourceVerbs(sub));
             }
           }
         }
@@ -161,5 +161,18 @@ final class Discovery {
 
   private static void strings(ArrayNode a, List<String> values) {
     values.forEach(a::add);
+  }
+
+  /** What a subresource answers with: a Binding for pods/binding, else the kind itself. */
+  private static String subresourceKind(ResourceType t, String sub) {
+    return sub.equals("binding") ? "Binding" : t.kind();
+  }
+
+  private static List<String> subresourceVerbs(String sub) {
+    return switch (sub) {
+      case "binding" -> List.of("create");
+      case "finalize" -> List.of("update");
+      default -> List.of("get", "patch", "update");
+    };
   }
 }

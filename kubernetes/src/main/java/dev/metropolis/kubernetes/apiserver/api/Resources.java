@@ -158,7 +158,7 @@ final class Resources {
     }
     Objects.validateName(t, name);
     if (t.namespaced()) {
-      ensureNamespace(ns);
+      ensureNamespace(ns, t, name);
     }
     m.put("name", name);
     if (t.namespaced()) {
@@ -177,6 +177,7 @@ final class Resources {
         List.of("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"));
     o.put("kind", t.kind()).put("apiVersion", t.apiVersion());
     Defaults.apply(t, o);
+    Defaults.onCreate(t, o);
     if (t.kind().equals("Service")) {
       serviceIps.allocate(o, dryRun);
     }
@@ -281,7 +282,14 @@ final class Resources {
   private ObjectNode merge(
       ResourceType t, ObjectNode old, ObjectNode incoming, String subresource) {
     ObjectNode result;
-    if (subresource.equals("status")) {
+    if (subresource.equals("finalize")) {
+      // namespaces/finalize changes spec.finalizers and nothing else
+      result = old.deepCopy();
+      result.withObject("spec").set("finalizers", incoming.path("spec").path("finalizers"));
+      if (result.path("spec").path("finalizers").isMissingNode()) {
+        result.withObject("spec").remove("finalizers");
+      }
+    } else if (subresource.equals("status")) {
       result = old.deepCopy();
       if (incoming.has("status")) {
         result.set("status", incoming.get("status"));
@@ -290,6 +298,13 @@ final class Resources {
       }
     } else {
       result = incoming.deepCopy();
+      if (t.kind().equals("Namespace")) {
+        // as upstream: a namespace's finalizers change only through /finalize
+        result.withObject("spec").remove("finalizers");
+        if (old.path("spec").has("finalizers")) {
+          result.withObject("spec").set("finalizers", old.path("spec").get("finalizers"));
+        }
+      }
       if (t.hasStatus()) {
         if (old.has("status")) {
           result.set("status", old.get("status"));
@@ -339,7 +354,7 @@ final class Resources {
       ResourceType t, String ns, String name, Store.Item current, ObjectNode next, boolean dryRun) {
     ObjectNode m = next.withObject("metadata");
     m.remove("resourceVersion");
-    boolean finished = m.has("deletionTimestamp") && m.path("finalizers").isEmpty();
+    boolean finished = m.has("deletionTimestamp") && !hasFinalizers(next);
     if (dryRun) {
       m.put("resourceVersion", Long.toString(current.modRevision()));
       return next;
@@ -387,12 +402,15 @@ final class Resources {
         return o;
       }
       ObjectNode m = o.withObject("metadata");
-      if (!m.path("finalizers").isEmpty()) {
+      if (hasFinalizers(o)) {
         if (m.has("deletionTimestamp")) {
           return o;
         }
         m.put("deletionTimestamp", now());
         m.put("deletionGracePeriodSeconds", 0);
+        if (t.kind().equals("Namespace")) {
+          o.withObject("status").put("phase", "Terminating");
+        }
         m.remove("resourceVersion");
         long rev = store.update(key(t, ns, name), Json.bytes(o), current.modRevision());
         if (rev < 0) {
@@ -413,6 +431,106 @@ final class Resources {
       return o;
     }
     throw ApiException.conflict(t, name);
+  }
+
+  /**
+   * Whether something must still finish the object: metadata.finalizers, or for a namespace also
+   * spec.finalizers (the namespace controller's {@code kubernetes}).
+   */
+  private static boolean hasFinalizers(ObjectNode o) {
+    return !o.path("metadata").path("finalizers").isEmpty()
+        || (Json.text(o, "kind").equals("Namespace")
+            && !o.path("spec").path("finalizers").isEmpty());
+  }
+
+  /**
+   * pods/binding: assigns an unbound pod to a node (the scheduler's write). A pod bound already is
+   * a 409 Conflict; binding also records the condition PodScheduled=True.
+   */
+  ObjectNode bind(String ns, String name, ObjectNode binding, boolean dryRun) {
+    ResourceType pods = registry.find("", "v1", "pods").orElseThrow();
+    String kind = Json.text(binding, "kind");
+    if (!kind.isEmpty() && !kind.equals("Binding")) {
+      throw ApiException.badRequest("the kind of the body must be Binding, not " + kind);
+    }
+    String node = Json.text(binding, "target", "name");
+    if (node.isEmpty()) {
+      throw ApiException.invalid(
+          pods,
+          name,
+          List.of(new ApiException.Cause("FieldValueRequired", "Required value", "target.name")));
+    }
+    String targetKind = Json.text(binding, "target", "kind");
+    if (!targetKind.isEmpty() && !targetKind.equals("Node")) {
+      throw ApiException.invalid(
+          pods,
+          name,
+          List.of(
+              new ApiException.Cause(
+                  "FieldValueNotSupported",
+                  "Unsupported value: \"" + targetKind + "\": supported values: \"Node\"",
+                  "target.kind")));
+    }
+    for (int attempt = 0; attempt < RETRIES; attempt++) {
+      Store.Item current = read(pods, ns, name);
+      ObjectNode pod = decodeStored(pods, current);
+      String uid = Json.text(binding, "metadata", "uid");
+      if (!uid.isEmpty() && !uid.equals(Json.text(pod, "metadata", "uid"))) {
+        throw ApiException.conflict(pods, name);
+      }
+      String bound = Json.text(pod, "spec", "nodeName");
+      if (!bound.isEmpty() || pod.path("metadata").has("deletionTimestamp")) {
+        throw new ApiException(
+            409,
+            "Conflict",
+            "Operation cannot be fulfilled on pods/binding \""
+                + name
+                + "\": "
+                + (bound.isEmpty()
+                    ? "pod " + name + " is being deleted, cannot be assigned to a host"
+                    : "pod " + name + " is already assigned to node \"" + bound + "\""),
+            null);
+      }
+      pod.withObject("spec").put("nodeName", node);
+      setCondition(pod, "PodScheduled", "True", "", "");
+      if (dryRun) {
+        break;
+      }
+      pod.withObject("metadata").remove("resourceVersion");
+      if (store.update(key(pods, ns, name), Json.bytes(pod), current.modRevision()) >= 0) {
+        break;
+      }
+      if (attempt == RETRIES - 1) {
+        throw ApiException.conflict(pods, name);
+      }
+    }
+    ObjectNode ok = Json.object().put("kind", "Status").put("apiVersion", "v1");
+    ok.putObject("metadata");
+    return ok.put("status", "Success").put("code", 201);
+  }
+
+  private void setCondition(
+      ObjectNode o, String type, String status, String reason, String message) {
+    tools.jackson.databind.node.ArrayNode conditions =
+        o.withObject("status").withArray("conditions");
+    ObjectNode c = null;
+    for (JsonNode existing : conditions) {
+      if (Json.text(existing, "type").equals(type)) {
+        c = (ObjectNode) existing;
+      }
+    }
+    if (c == null) {
+      c = conditions.addObject().put("type", type);
+    }
+    c.put("status", status).put("lastTransitionTime", now());
+    c.putNull("lastProbeTime");
+    c.remove(List.of("reason", "message"));
+    if (!reason.isEmpty()) {
+      c.put("reason", reason);
+    }
+    if (!message.isEmpty()) {
+      c.put("message", message);
+    }
   }
 
   private void afterDelete(ResourceType t, ObjectNode gone) {
@@ -474,11 +592,20 @@ final class Resources {
     }
   }
 
-  private void ensureNamespace(String ns) {
+  private void ensureNamespace(String ns, ResourceType t, String name) {
     ResourceType nsType = registry.find("", "v1", "namespaces").orElseThrow();
     Optional<Store.Item> item = store.get(key(nsType, "", ns));
     if (item.isEmpty()) {
       throw ApiException.notFound(nsType, ns);
+    }
+    if (Json.stored(item.get().value()).path("metadata").has("deletionTimestamp")) {
+      throw ApiException.forbidden(
+          t.qualifiedName()
+              + " \""
+              + name
+              + "\" is forbidden: unable to create new content in namespace "
+              + ns
+              + " because it is being terminated");
     }
   }
 

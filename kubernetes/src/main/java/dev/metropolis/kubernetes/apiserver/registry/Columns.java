@@ -237,6 +237,68 @@ final class Columns {
         templateColumns());
   }
 
+  static List<Column> endpoints() {
+    return List.of(
+        name(),
+        Column.text(
+            "Endpoints", "Endpoints of the service", (o, now) -> endpointList(o.path("subsets"))),
+        age());
+  }
+
+  /** Upstream's ENDPOINTS cell: ready address:port pairs, three at most, then "+ N more...". */
+  private static String endpointList(JsonNode subsets) {
+    List<String> all = new ArrayList<>();
+    for (JsonNode subset : subsets) {
+      for (JsonNode address : subset.path("addresses")) {
+        String ip = text(address, "ip");
+        if (subset.path("ports").isEmpty()) {
+          all.add(ip);
+        }
+        for (JsonNode port : subset.path("ports")) {
+          all.add(ip + ":" + port.path("port").asInt());
+        }
+      }
+    }
+    if (all.isEmpty()) {
+      return NONE;
+    }
+    String shown = String.join(",", all.subList(0, Math.min(3, all.size())));
+    return all.size() > 3 ? shown + " + " + (all.size() - 3) + " more..." : shown;
+  }
+
+  static List<Column> daemonSets() {
+    return concat(
+        List.of(
+            name(),
+            Column.integer(
+                "Desired",
+                "The desired number of daemon pods.",
+                (o, now) -> o.path("status").path("desiredNumberScheduled").asInt(0)),
+            Column.integer(
+                "Current",
+                "The current number of daemon pods.",
+                (o, now) -> o.path("status").path("currentNumberScheduled").asInt(0)),
+            Column.integer(
+                "Ready",
+                "The number of daemon pods that are ready.",
+                (o, now) -> o.path("status").path("numberReady").asInt(0)),
+            Column.integer(
+                "Up-to-date",
+                "The number of daemon pods that run the desired template.",
+                (o, now) -> o.path("status").path("updatedNumberScheduled").asInt(0)),
+            Column.integer(
+                "Available",
+                "The number of daemon pods that are available.",
+                (o, now) -> o.path("status").path("numberAvailable").asInt(0)),
+            Column.text(
+                "Node Selector",
+                "The node selector of the daemon pods.",
+                (o, now) ->
+                    selector(o.path("spec").path("template").path("spec").path("nodeSelector"))),
+            age()),
+        templateColumns());
+  }
+
   static String text(JsonNode n, String... path) {
     JsonNode cur = n;
     for (String p : path) {

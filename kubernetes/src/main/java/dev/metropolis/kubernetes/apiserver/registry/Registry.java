@@ -56,6 +56,7 @@ public final class Registry {
                 .cluster()
                 .shortNames("ns")
                 .status()
+                .subresource("finalize")
                 .columns(Columns.namespaces())
                 .build(),
             row("v1", "nodes", Node.class)
@@ -68,6 +69,7 @@ public final class Registry {
                 .shortNames("po")
                 .all()
                 .status()
+                .subresource("binding")
                 .columns(Columns.pods())
                 .build(),
             row("v1", "services", Service.class)
@@ -76,7 +78,11 @@ public final class Registry {
                 .status()
                 .columns(Columns.services())
                 .build(),
-            row("v1", "endpoints", Endpoints.class).shortNames("ep").singular("endpoints").build(),
+            row("v1", "endpoints", Endpoints.class)
+                .shortNames("ep")
+                .singular("endpoints")
+                .columns(Columns.endpoints())
+                .build(),
             row("v1", "configmaps", ConfigMap.class)
                 .shortNames("cm")
                 .columns(Columns.configMaps())
@@ -125,6 +131,7 @@ public final class Registry {
                 .shortNames("ds")
                 .all()
                 .status()
+                .columns(Columns.daemonSets())
                 .generation()
                 .build(),
             row("batch/v1", "jobs", Job.class).all().status().generation().build(),
@@ -230,6 +237,12 @@ public final class Registry {
 
     Row status() {
       subresources.add("status");
+      return this;
+    }
+
+    /** A subresource with its own verbs (pods/binding, namespaces/finalize). */
+    Row subresource(String name) {
+      subresources.add(name);
       return this;
     }
 
