@@ -170,7 +170,50 @@ class KubernetesIT {
   }
 
   @Test
-  @Order(3)
+  @Order(20)
+  void deploymentsAreScheduledOnWorkersAndWaitForAKubelet() throws Exception {
+    ok(kubectl("create", "deployment", "web", "--image=nginx", "--replicas=3"));
+    testEventual(
+        "3 pods of web bound to workers",
+        Duration.ofSeconds(60),
+        () -> {
+          String nodes =
+              ok(kubectl(
+                      "get",
+                      "pods",
+                      "-l",
+                      "app=web",
+                      "-o",
+                      "jsonpath={range .items[*]}{.spec.nodeName}{\"\\n\"}{end}"))
+                  .out();
+          assertThat(nodes.lines().toList())
+              .hasSize(3)
+              .allSatisfy(n -> assertThat(n).isIn(cluster.nodeId(1), cluster.nodeId(2)));
+        });
+    assertThat(ok(kubectl("get", "events", "--field-selector", "reason=Scheduled")).out())
+        .contains("Successfully assigned default/web-");
+    // no kubelet runs containers yet: the rollout waits, as upstream's would on a stuck node
+    Run rollout = kubectl("rollout", "status", "deployment/web", "--timeout=3s");
+    assertThat(rollout.code()).isEqualTo(1);
+    assertThat(rollout.out())
+        .contains(
+            "Waiting for deployment \"web\" rollout to finish: 0 of 3 updated replicas are"
+                + " available...");
+    ok(kubectl("delete", "deployment", "web"));
+    testEventual(
+        "web's pods gone",
+        Duration.ofSeconds(30),
+        () ->
+            assertThat(ok(kubectl("get", "pods", "-l", "app=web", "-o", "name")).out()).isEmpty());
+    ok(kubectl("create", "namespace", "scratch"));
+    ok(kubectl("create", "configmap", "c", "-n", "scratch", "--from-literal=a=1"));
+    // the namespace controller empties and finalises it; kubectl waits for that
+    ok(kubectl("delete", "namespace", "scratch", "--timeout=30s"));
+    assertThat(kubectl("get", "namespace", "scratch").err()).contains("NotFound");
+  }
+
+  @Test
+  @Order(30)
   void addingTheWorkerRoleRegistersTheNodeWithin30s() throws Exception {
     String id = cluster.nodeId(0);
     assertThat(ok(metroctl(0, "node", "add", "role", "KubernetesWorker", id)).out())
@@ -185,7 +228,7 @@ class KubernetesIT {
   }
 
   @Test
-  @Order(4)
+  @Order(40)
   void matchingMetropolisLabelsAreSynchronised() throws Exception {
     String id = cluster.nodeId(1);
     ok(metroctl(0, "node", "label", id, "example.com/rack=r7", "other.org/team=blue"));
@@ -214,7 +257,7 @@ class KubernetesIT {
   }
 
   @Test
-  @Order(5)
+  @Order(50)
   void aNodeMayWriteOnlyItsOwnObjects() throws Exception {
     Harness.NodeCredentials creds = Harness.nodeCredentials(cluster, 1);
     String server = kubeconfigServer();
@@ -263,7 +306,7 @@ class KubernetesIT {
   }
 
   @Test
-  @Order(6)
+  @Order(60)
   void removingTheWorkerRoleRemovesTheNode() throws Exception {
     String id = cluster.nodeId(2);
     ok(metroctl(0, "node", "remove", "role", "KubernetesWorker", id));
@@ -275,7 +318,7 @@ class KubernetesIT {
   }
 
   @Test
-  @Order(7)
+  @Order(70)
   void aSecondControllerServesWhileTheFirstIsDown() throws Exception {
     cluster.updateRoles(1, UpdateNodeRolesRequest.newBuilder().setKubernetesController(true));
     testEventual(

@@ -75,6 +75,10 @@ final class KubernetesController implements SupervisedRunnable {
               "Kubernetes API server serving on https://%s:%d/.",
               addr, NodeConfig.KUBERNETES_API_PORT);
       ctx.run("labels", new LabelMaker(server.loopback(), etcd, nodes));
+      ctx.run(
+          "controllers",
+          new KubernetesControllers(
+              server.loopback(), dev.metropolis.osbase.pki.NodeId.of(creds.key().getPublic())));
       ctx.signalHealthy();
       try (Watcher<NodeRoles> rw = roles.watch();
           Watcher<Optional<Client>> ew = localEtcd.watch()) {
