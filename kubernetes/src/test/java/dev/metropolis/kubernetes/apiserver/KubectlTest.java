@@ -480,7 +480,9 @@ class KubectlTest {
     TestCluster.Result r = fails("apply", "-f", cm.toString());
     assertThat(r.err())
         .contains("Error from server (BadRequest)")
-        .contains("strict decoding error: unknown field \"colour\"");
+        .contains(
+            "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error:"
+                + " unknown field \"colour\"");
     assertThat(fails("get", "cm", "strict").err()).contains("NotFound");
   }
 

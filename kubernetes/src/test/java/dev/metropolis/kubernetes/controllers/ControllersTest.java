@@ -377,8 +377,12 @@ class ControllersTest {
                 e != null
                     && e.getSubsets() != null
                     && e.getSubsets().size() == 1
+                    // both pods' status updates seen: one ready, one not (an earlier pass may
+                    // have seen only the first)
                     && e.getSubsets().getFirst().getAddresses() != null
+                    && e.getSubsets().getFirst().getAddresses().size() == 1
                     && e.getSubsets().getFirst().getNotReadyAddresses() != null
+                    && e.getSubsets().getFirst().getNotReadyAddresses().size() == 1
                     && e.getSubsets().getFirst().getPorts() != null
                     && !e.getSubsets().getFirst().getPorts().isEmpty());
     assertThat(ep.getSubsets().getFirst().getAddresses().getFirst().getIp()).isEqualTo("10.0.0.1");

@@ -149,7 +149,7 @@ final class Resources {
     }
     checkNamespace(t, ns, meta);
     Objects.Decoded decoded = Objects.decode(t, body);
-    List<String> warnings = fieldWarnings(decoded, v);
+    List<String> warnings = fieldWarnings(t, decoded, v);
     ObjectNode o = decoded.object();
     ObjectNode m = o.withObject("metadata");
     String name = Json.text(m, "name");
@@ -216,7 +216,7 @@ final class Resources {
     }
     checkNamespace(t, ns, meta);
     Objects.Decoded decoded = Objects.decode(t, body);
-    List<String> warnings = fieldWarnings(decoded, v);
+    List<String> warnings = fieldWarnings(t, decoded, v);
     String wantedVersion = Json.text(meta, "resourceVersion");
     Store.Item current = read(t, ns, name);
     if (!wantedVersion.isEmpty() && !wantedVersion.equals(Long.toString(current.modRevision()))) {
@@ -260,7 +260,7 @@ final class Resources {
         throw ApiException.badRequest("metadata.name: the name of an object cannot be changed");
       }
       Objects.Decoded decoded = Objects.decode(t, p);
-      List<String> warnings = fieldWarnings(decoded, v);
+      List<String> warnings = fieldWarnings(t, decoded, v);
       ObjectNode merged = merge(t, old, decoded.object(), subresource);
       try {
         return new Written(200, write(t, ns, name, current, merged, dryRun), warnings);
@@ -634,7 +634,7 @@ final class Resources {
     }
   }
 
-  private static List<String> fieldWarnings(Objects.Decoded d, Validation v) {
+  private static List<String> fieldWarnings(ResourceType t, Objects.Decoded d, Validation v) {
     if (d.unknownFields().isEmpty() || v == Validation.IGNORE) {
       return List.of();
     }
@@ -643,7 +643,15 @@ final class Resources {
       messages.add("unknown field \"" + f + "\"");
     }
     if (v == Validation.STRICT) {
-      throw ApiException.badRequest("strict decoding error: " + String.join(", ", messages));
+      // upstream's wording, which kubectl shows as it is
+      throw ApiException.badRequest(
+          t.kind()
+              + " in version \""
+              + t.version()
+              + "\" cannot be handled as a "
+              + t.kind()
+              + ": strict decoding error: "
+              + String.join(", ", messages));
     }
     return messages;
   }
