@@ -41,12 +41,14 @@ class LaunchClusterIT {
                 Harness.root().resolve("launch/target/metropolis-launch.jar").toString(),
                 "--num-nodes=2",
                 "--kubernetes-worker=1",
+                "--ram=512M",
                 "--quiet-nodes",
                 "--launch-dir=" + launchDir)
             .redirectErrorStream(true)
             .start();
     StringBuilder out = new StringBuilder();
     String wrapper = null;
+    List<Path> cgroups = List.of();
     try (var r =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -64,6 +66,7 @@ class LaunchClusterIT {
           out.toString().contains("--endpoints 10.1.0.2 --endpoints 10.1.0.3"), out.toString());
       String json = Files.readString(launchDir.resolve("cluster.json"));
       assertTrue(json.contains("\"address\": \"10.1.0.3\""), json);
+      cgroups = nodeCgroups(json);
 
       String describe = run(wrapper, "node", "describe");
       assertEquals(
@@ -106,6 +109,9 @@ class LaunchClusterIT {
     }
     assertTrue(out.toString().contains("Stopped; nothing left behind"), out.toString());
     assertEquals(before, namespaces(), "namespaces left behind");
+    for (Path g : cgroups) {
+      assertFalse(Files.exists(g), "memory cgroup left behind: " + g);
+    }
     assertFalse(
         ProcessHandle.allProcesses()
             .anyMatch(h -> h.info().commandLine().orElse("").contains(launchDir.toString())),
@@ -113,6 +119,77 @@ class LaunchClusterIT {
     assertTrue(Files.exists(launchDir.resolve("node-0.log")), "--launch-dir keeps the logs");
     try (var s = Files.walk(launchDir)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  private static final Pattern PID = Pattern.compile("\"pid\": (\\d+)");
+
+  /**
+   * Checks that every node of cluster.json runs, with its etcd, in a memory cgroup of its own
+   * limited to --ram (512 MiB) and with an eighth of it as heap; returns the cgroups.
+   */
+  private static List<Path> nodeCgroups(String clusterJson) throws Exception {
+    List<Path> out = new ArrayList<>();
+    Matcher m = PID.matcher(clusterJson);
+    while (m.find()) {
+      long pid = Long.parseLong(m.group(1));
+      Path g = memoryCgroup(pid);
+      assertTrue(g.getFileName().toString().startsWith("node-"), g.toString());
+      assertEquals(
+          512L << 20,
+          Long.parseLong(Files.readString(g.resolve("memory.limit_in_bytes")).trim()),
+          "limit of " + g);
+      String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+      assertTrue(cmdline.contains(" -Xmx64m "), cmdline);
+      for (ProcessHandle child : ProcessHandle.of(pid).orElseThrow().children().toList()) {
+        assertEquals(g, memoryCgroup(child.pid()), "cgroup of child " + child.pid() + " of " + pid);
+      }
+      out.add(g);
+    }
+    assertEquals(2, out.size(), clusterJson);
+    assertFalse(out.get(0).equals(out.get(1)), "each node has its own cgroup: " + out);
+    return out;
+  }
+
+  private static Path memoryCgroup(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+      String[] f = line.split(":", 3);
+      if (List.of(f[1].split(",", -1)).contains("memory")) {
+        return Path.of("/sys/fs/cgroup/memory" + f[2]);
+      }
+    }
+    throw new AssertionError("process " + pid + " has no memory cgroup");
+  }
+
+  /** --ram is checked before anything is made; a bad value is a usage error (exit 2). */
+  @Test
+  void rejectsBadRam() throws Exception {
+    for (String[] c :
+        new String[][] {
+          {"--ram=255", "--ram: must be 256-1048576 MiB, got 255"},
+          {"--ram=0G", "--ram: must be 256-1048576 MiB, got 0"},
+          {"--ram=-512", "--ram: '-512' is not a size in MiB like 2048, 2048M or 2G"},
+          {"--ram=lots", "--ram: 'lots' is not a size in MiB like 2048, 2048M or 2G"},
+          {"--ram=2T", "--ram: '2T' is not a size in MiB like 2048, 2048M or 2G"},
+        }) {
+      Path launchDir = Files.createTempDirectory("launch-it-");
+      Files.delete(launchDir);
+      Process p =
+          new ProcessBuilder(
+                  javaBinary(),
+                  "--enable-native-access=ALL-UNNAMED",
+                  "-Dmetropolis.root=" + Harness.root(),
+                  "-jar",
+                  Harness.root().resolve("launch/target/metropolis-launch.jar").toString(),
+                  c[0],
+                  "--launch-dir=" + launchDir)
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(2, p.exitValue(), c[0] + ":\n" + out);
+      assertTrue(out.startsWith(c[1] + "\n"), c[0] + ":\n" + out);
+      assertFalse(Files.exists(launchDir), c[0] + " made the launch directory");
     }
   }
 

@@ -38,6 +38,11 @@ public final class VirtualNetwork implements AutoCloseable {
    * host's loopback). Its output goes to {@code dir/nanoswitch.log}.
    */
   public static VirtualNetwork create(Path dir, Path nanoswitchJar) throws Exception {
+    return create(dir, nanoswitchJar, Aot.USE);
+  }
+
+  /** Like {@link #create(Path, Path)}, with the nanoswitch JVM under {@code aot}. */
+  public static VirtualNetwork create(Path dir, Path nanoswitchJar, Aot aot) throws Exception {
     if (!isRoot()) {
       throw new IllegalStateException(
           "the cluster network needs root (network namespaces via ip netns); run as root");
@@ -50,7 +55,7 @@ public final class VirtualNetwork implements AutoCloseable {
     VirtualNetwork n = new VirtualNetwork("mj" + HexFormat.of().formatHex(id), dir);
     try {
       n.createSwitch();
-      n.startNanoswitch(nanoswitchJar);
+      n.startNanoswitch(nanoswitchJar, aot);
       return n;
     } catch (Exception e) {
       n.close();
@@ -86,24 +91,27 @@ public final class VirtualNetwork implements AutoCloseable {
     ip("-n", switchNs(), "link", "set", "br0", "up");
   }
 
-  private void startNanoswitch(Path jar) throws Exception {
+  private void startNanoswitch(Path jar, Aot aot) throws Exception {
     Path portFile = dir.resolve("nanoswitch.port");
     Files.deleteIfExists(portFile);
+    List<String> flags = List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(NodeProcess.javaBinary());
+    cmd.addAll(flags);
+    cmd.addAll(aot.flags(jar, "metropolis-nanoswitch", flags));
+    cmd.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "--switch-netns=/run/netns/" + switchNs(),
+            "--interface=br0",
+            "--router=10.1.0.1/24",
+            "--dhcp-start=10.1.0.2",
+            "--lease=30s",
+            "--socks-listen=127.0.0.1:0",
+            "--port-file=" + portFile));
     nanoswitch =
-        new ProcessBuilder(
-                NodeProcess.javaBinary(),
-                "-Xmx64m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-jar",
-                jar.toString(),
-                "--switch-netns=/run/netns/" + switchNs(),
-                "--interface=br0",
-                "--router=10.1.0.1/24",
-                "--dhcp-start=10.1.0.2",
-                "--lease=30s",
-                "--socks-listen=127.0.0.1:0",
-                "--port-file=" + portFile)
+        new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(
                 ProcessBuilder.Redirect.appendTo(dir.resolve("nanoswitch.log").toFile()))
