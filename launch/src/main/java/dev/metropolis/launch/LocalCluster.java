@@ -622,7 +622,7 @@ public final class LocalCluster implements AutoCloseable {
    * Short: every step of a launch waits on the previous one through this, and a second per step
    * added up to a third of launch-cluster's start-up time.
    */
-  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
 
   /** Hard power-off of node {@code i} (SIGKILL to it and its etcd); its state is kept. */
   public void shutdownNode(int i) throws InterruptedException {
@@ -774,7 +774,7 @@ public final class LocalCluster implements AutoCloseable {
       } finally {
         ch.shutdownNow();
       }
-      Thread.sleep(200);
+      Thread.sleep(POLL_INTERVAL.toMillis());
     }
     throw new IllegalStateException("node " + i + " did not serve within " + timeout + ": " + last);
   }

@@ -193,7 +193,8 @@ public final class VirtualNetwork implements AutoCloseable {
     if (nanoswitch != null) {
       nanoswitch.destroy();
       try {
-        if (!nanoswitch.waitFor(5, TimeUnit.SECONDS)) {
+        // Generous: a training run's nanoswitch writes what it loaded as it exits.
+        if (!nanoswitch.waitFor(15, TimeUnit.SECONDS)) {
           nanoswitch.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
