@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -159,6 +160,80 @@ class LaunchClusterIT {
       }
     }
     throw new AssertionError("process " + pid + " has no memory cgroup");
+  }
+
+  /**
+   * Without root, launch-cluster runs itself in a user namespace of its own: run as {@code nobody}
+   * (when the test runs as root), the cluster comes up in its namespaces, the SOCKS5 port on the
+   * host's loopback reaches it, and SIGTERM leaves no process behind.
+   */
+  @Test
+  void launchesWithoutRoot() throws Exception {
+    assumeTrue(Harness.isRoot(), "needs root to become another, unprivileged user");
+    Path parent = Files.createTempDirectory("launch-it-nobody-");
+    Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path launchDir = parent.resolve("run");
+    List<String> before = namespaces();
+    Process p =
+        new ProcessBuilder(
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                javaBinary(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dmetropolis.root=" + Harness.root(),
+                "-jar",
+                Harness.root().resolve("launch/target/metropolis-launch.jar").toString(),
+                "--num-nodes=2",
+                "--quiet-nodes",
+                "--launch-dir=" + launchDir)
+            .directory(parent.toFile())
+            .redirectErrorStream(true)
+            .start();
+    StringBuilder out = new StringBuilder();
+    try (var r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String wrapper = null;
+      String line;
+      while ((line = r.readLine()) != null) {
+        out.append(line).append('\n');
+        Matcher m = WRAPPER.matcher(line);
+        if (m.find()) {
+          wrapper = m.group(1);
+          break;
+        }
+      }
+      assertTrue(wrapper != null, "launch-cluster never printed its wrapper:\n" + out);
+      String describe = run(wrapper, "node", "describe");
+      assertEquals(
+          2,
+          describe
+              .lines()
+              .filter(l -> l.matches("metropolis-\\S+\\s+UP\\s+10\\.1\\.0\\.\\d.*"))
+              .count(),
+          describe);
+      p.toHandle().destroy();
+      r.lines().forEach(l -> out.append(l).append('\n'));
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launch-cluster did not stop in 60 s");
+    } finally {
+      if (p.isAlive()) {
+        p.toHandle().destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+    assertTrue(out.toString().contains("Stopped; nothing left behind"), out.toString());
+    // Its namespaces belonged to its user namespace, never to the host's /run/netns.
+    assertEquals(before, namespaces(), "namespaces left behind");
+    assertFalse(
+        ProcessHandle.allProcesses()
+            .anyMatch(h -> h.info().commandLine().orElse("").contains(launchDir.toString())),
+        "a process of the launched cluster is still running");
+    try (var s = Files.walk(parent)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
   }
 
   /** --ram is checked before anything is made; a bad value is a usage error (exit 2). */

@@ -5,6 +5,7 @@ import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeParametersFiles;
 import dev.metropolis.launch.NodeProcess;
+import dev.metropolis.launch.UserNamespace;
 import dev.metropolis.launch.VirtualNetwork;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -39,7 +40,7 @@ public final class AotTraining {
     try {
       Aot aot = Aot.training(dir.resolve("aot"));
       VirtualNetwork net = null;
-      if (isRoot()) {
+      if (UserNamespace.isRoot()) {
         net = VirtualNetwork.create(dir, nanoswitchJar, aot);
       }
       LocalCluster.Options o =
@@ -64,11 +65,5 @@ public final class AotTraining {
     } finally {
       Directories.deleteTree(dir);
     }
-  }
-
-  private static boolean isRoot() throws Exception {
-    Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    return p.waitFor() == 0 && out.equals("0");
   }
 }

@@ -7,6 +7,7 @@ import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.InsecureOwnerKey;
 import dev.metropolis.launch.LocalCluster;
 import dev.metropolis.launch.NodeProcess;
+import dev.metropolis.launch.UserNamespace;
 import dev.metropolis.launch.VirtualNetwork;
 import dev.metropolis.osbase.pki.Pem;
 import java.io.IOException;
@@ -40,7 +41,8 @@ import picocli.CommandLine.Option;
           + " namespace on the virtual network 10.1.0.0/24, behind the nanoswitch (DHCP, SOCKS5)."
           + " Node 0 bootstraps with the insecure test owner key; the others register and are"
           + " approved. Runs until Ctrl-C or SIGTERM, then removes every process, namespace and"
-          + " temporary directory it made. Needs root (network namespaces)."
+          + " temporary directory it made. Without root it runs itself in a user namespace of"
+          + " its own (no memory cgroups there)."
     })
 public final class LaunchCluster implements Callable<Integer> {
   @Option(
@@ -474,7 +476,11 @@ public final class LaunchCluster implements Callable<Integer> {
     }
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
+    if (!UserNamespace.isRoot()) {
+      // Without root, the network namespaces belong to a user namespace of our own.
+      System.exit(UserNamespace.reexec());
+    }
     System.exit(new CommandLine(new LaunchCluster()).execute(args));
   }
 }
