@@ -32,36 +32,22 @@ class LaunchClusterIT {
     assumeTrue(Harness.isRoot(), "launch-cluster needs root for network namespaces");
     Path launchDir = Files.createTempDirectory("launch-it-");
     Files.delete(launchDir); // launch-cluster creates it; we check it is kept with --launch-dir
-    List<String> before = namespaces();
     Process p =
         new ProcessBuilder(
-                javaBinary(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-Dmetropolis.root=" + Harness.root(),
-                "-jar",
-                Harness.root().resolve("launch/target/metropolis-launch.jar").toString(),
-                "--num-nodes=2",
-                "--kubernetes-worker=1",
-                "--ram=512M",
-                "--quiet-nodes",
-                "--launch-dir=" + launchDir)
+                launchCluster(
+                    List.of(),
+                    "--num-nodes=2",
+                    "--kubernetes-worker=1",
+                    "--ram=512M",
+                    "--quiet-nodes",
+                    "--launch-dir=" + launchDir))
             .redirectErrorStream(true)
             .start();
     StringBuilder out = new StringBuilder();
-    String wrapper = null;
     List<Path> cgroups = List.of();
     try (var r =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        out.append(line).append('\n');
-        Matcher m = WRAPPER.matcher(line);
-        if (m.find()) {
-          wrapper = m.group(1);
-          break;
-        }
-      }
-      assertTrue(wrapper != null, "launch-cluster never printed its wrapper:\n" + out);
+      String wrapper = awaitWrapper(r, out);
       assertTrue(out.toString().contains("Launch: Cluster running!\n"), out.toString());
       assertTrue(
           out.toString().contains("--endpoints 10.1.0.2 --endpoints 10.1.0.3"), out.toString());
@@ -69,14 +55,7 @@ class LaunchClusterIT {
       assertTrue(json.contains("\"address\": \"10.1.0.3\""), json);
       cgroups = nodeCgroups(json);
 
-      String describe = run(wrapper, "node", "describe");
-      assertEquals(
-          2,
-          describe
-              .lines()
-              .filter(l -> l.matches("metropolis-\\S+\\s+UP\\s+10\\.1\\.0\\.\\d.*"))
-              .count(),
-          describe);
+      String describe = describeUp(wrapper, 2);
       assertTrue(describe.contains("KubernetesWorker"), describe);
       assertTrue(describe.contains("HEALTHY"), describe);
 
@@ -94,33 +73,101 @@ class LaunchClusterIT {
       String metrics = run(wrapper, "node", "metrics", id, "node");
       assertTrue(metrics.contains("node_network_receive_bytes_total{device=\"eth0\"}"), metrics);
 
-      // SIGTERM, as a user's kill would; Process.destroy() would also close our end of its output.
-      p.toHandle().destroy();
-      // The rest of its output ends when it exits.
-      r.lines().forEach(l -> out.append(l).append('\n'));
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "launch-cluster did not stop in 30 s");
+      stop(p, r, out);
     } finally {
-      // On failure too: SIGTERM lets launch-cluster remove its namespaces and processes.
-      if (p.isAlive()) {
-        p.toHandle().destroy();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      }
+      ensureStopped(p);
     }
-    assertTrue(out.toString().contains("Stopped; nothing left behind"), out.toString());
-    assertEquals(before, namespaces(), "namespaces left behind");
+    assertNothingLeft(out, launchDir);
     for (Path g : cgroups) {
       assertFalse(Files.exists(g), "memory cgroup left behind: " + g);
     }
-    assertFalse(
-        ProcessHandle.allProcesses()
-            .anyMatch(h -> h.info().commandLine().orElse("").contains(launchDir.toString())),
-        "a process of the launched cluster is still running");
     assertTrue(Files.exists(launchDir.resolve("node-0.log")), "--launch-dir keeps the logs");
     try (var s = Files.walk(launchDir)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
+  }
+
+  /** The launch-cluster jar's command line with {@code args}, run through {@code prefix}. */
+  private static List<String> launchCluster(List<String> prefix, String... args) {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(
+        List.of(
+            javaBinary(),
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dmetropolis.root=" + Harness.root(),
+            "-jar",
+            Harness.root().resolve("launch/target/metropolis-launch.jar").toString()));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /** Reads launch-cluster's output into {@code out} until it names its wrapper, and returns it. */
+  private static String awaitWrapper(BufferedReader r, StringBuilder out) throws Exception {
+    String line;
+    while ((line = r.readLine()) != null) {
+      out.append(line).append('\n');
+      Matcher m = WRAPPER.matcher(line);
+      if (m.find()) {
+        return m.group(1);
+      }
+    }
+    throw new AssertionError("launch-cluster never printed its wrapper:\n" + out);
+  }
+
+  /** {@code node describe} through the wrapper, checked to list {@code n} UP nodes. */
+  private static String describeUp(String wrapper, int n) throws Exception {
+    String describe = run(wrapper, "node", "describe");
+    assertEquals(
+        n,
+        describe
+            .lines()
+            .filter(l -> l.matches("metropolis-\\S+\\s+UP\\s+10\\.1\\.0\\.\\d.*"))
+            .count(),
+        describe);
+    return describe;
+  }
+
+  /** SIGTERM, as a user's kill would; Process.destroy() would also close our end of its output. */
+  private static void stop(Process p, BufferedReader r, StringBuilder out) throws Exception {
+    p.toHandle().destroy();
+    // The rest of its output ends when it exits.
+    r.lines().forEach(l -> out.append(l).append('\n'));
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launch-cluster did not stop in 60 s");
+  }
+
+  /** On failure too: SIGTERM lets launch-cluster remove its namespaces and processes. */
+  private static void ensureStopped(Process p) throws InterruptedException {
+    if (p.isAlive()) {
+      p.toHandle().destroy();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * Checks that the launch stopped cleanly: none of its namespaces (the nodes' from cluster.json,
+   * and the switch's) and none of its processes are left. Other clusters on this machine may come
+   * and go meanwhile.
+   */
+  private static void assertNothingLeft(CharSequence out, Path launchDir) throws Exception {
+    assertTrue(out.toString().contains("Stopped; nothing left behind"), out.toString());
+    List<String> ours = new ArrayList<>();
+    Matcher m =
+        Pattern.compile("\"namespace\": \"((\\S+)-n\\d+)\"")
+            .matcher(Files.readString(launchDir.resolve("cluster.json")));
+    while (m.find()) {
+      ours.add(m.group(1));
+      ours.add(m.group(2) + "-sw");
+    }
+    assertFalse(ours.isEmpty(), "cluster.json names no namespace");
+    List<String> left = namespaces();
+    left.retainAll(ours);
+    assertEquals(List.of(), left, "namespaces left behind");
+    assertFalse(
+        ProcessHandle.allProcesses()
+            .anyMatch(h -> h.info().commandLine().orElse("").contains(launchDir.toString())),
+        "a process of the launched cluster is still running");
   }
 
   private static final Pattern PID = Pattern.compile("\"pid\": (\\d+)");
@@ -173,64 +220,26 @@ class LaunchClusterIT {
     Path parent = Files.createTempDirectory("launch-it-nobody-");
     Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxrwxrwx"));
     Path launchDir = parent.resolve("run");
-    List<String> before = namespaces();
     Process p =
         new ProcessBuilder(
-                "setpriv",
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                javaBinary(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-Dmetropolis.root=" + Harness.root(),
-                "-jar",
-                Harness.root().resolve("launch/target/metropolis-launch.jar").toString(),
-                "--num-nodes=2",
-                "--quiet-nodes",
-                "--launch-dir=" + launchDir)
+                launchCluster(
+                    List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"),
+                    "--num-nodes=2",
+                    "--quiet-nodes",
+                    "--launch-dir=" + launchDir))
             .directory(parent.toFile())
             .redirectErrorStream(true)
             .start();
     StringBuilder out = new StringBuilder();
     try (var r =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String wrapper = null;
-      String line;
-      while ((line = r.readLine()) != null) {
-        out.append(line).append('\n');
-        Matcher m = WRAPPER.matcher(line);
-        if (m.find()) {
-          wrapper = m.group(1);
-          break;
-        }
-      }
-      assertTrue(wrapper != null, "launch-cluster never printed its wrapper:\n" + out);
-      String describe = run(wrapper, "node", "describe");
-      assertEquals(
-          2,
-          describe
-              .lines()
-              .filter(l -> l.matches("metropolis-\\S+\\s+UP\\s+10\\.1\\.0\\.\\d.*"))
-              .count(),
-          describe);
-      p.toHandle().destroy();
-      r.lines().forEach(l -> out.append(l).append('\n'));
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launch-cluster did not stop in 60 s");
+      describeUp(awaitWrapper(r, out), 2);
+      stop(p, r, out);
     } finally {
-      if (p.isAlive()) {
-        p.toHandle().destroy();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      }
+      ensureStopped(p);
     }
-    assertTrue(out.toString().contains("Stopped; nothing left behind"), out.toString());
     // Its namespaces belonged to its user namespace, never to the host's /run/netns.
-    assertEquals(before, namespaces(), "namespaces left behind");
-    assertFalse(
-        ProcessHandle.allProcesses()
-            .anyMatch(h -> h.info().commandLine().orElse("").contains(launchDir.toString())),
-        "a process of the launched cluster is still running");
+    assertNothingLeft(out, launchDir);
     try (var s = Files.walk(parent)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
@@ -250,14 +259,7 @@ class LaunchClusterIT {
       Path launchDir = Files.createTempDirectory("launch-it-");
       Files.delete(launchDir);
       Process p =
-          new ProcessBuilder(
-                  javaBinary(),
-                  "--enable-native-access=ALL-UNNAMED",
-                  "-Dmetropolis.root=" + Harness.root(),
-                  "-jar",
-                  Harness.root().resolve("launch/target/metropolis-launch.jar").toString(),
-                  c[0],
-                  "--launch-dir=" + launchDir)
+          new ProcessBuilder(launchCluster(List.of(), c[0], "--launch-dir=" + launchDir))
               .redirectErrorStream(true)
               .start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
