@@ -76,11 +76,22 @@ public final class LocalCluster implements AutoCloseable {
   /** Node IDs by launch index, filled in as nodes are found (from their test-node-number label). */
   private final Map<Integer, String> nodeIds = new ConcurrentHashMap<>();
 
-  private LocalCluster(Path dir, Path nodeJar, VirtualNetwork net) {
+  /** Memory per node (MiB) and the AOT cache policy of node JVMs. */
+  private final int ramMiB;
+
+  private final Aot aot;
+
+  /** The memory cgroup holding every node's own one, when this process can make them (root). */
+  private final java.util.Optional<Path> cgroups;
+
+  private LocalCluster(Path dir, Path nodeJar, VirtualNetwork net, int ramMiB, Aot aot) {
     this.dir = dir;
     this.nodeJar = nodeJar;
     this.net = net;
     this.subnet = "127.42." + ThreadLocalRandom.current().nextInt(1, 255) + ".";
+    this.ramMiB = ramMiB;
+    this.aot = aot;
+    this.cgroups = MemoryCgroup.createParent();
   }
 
   /** Starts node 0, bootstrapping a cluster with {@code config}, and waits until it serves. */
@@ -94,7 +105,13 @@ public final class LocalCluster implements AutoCloseable {
    */
   public static LocalCluster bootstrap(
       Path nodeJar, ClusterConfiguration config, VirtualNetwork network) throws Exception {
-    LocalCluster c = prepare(nodeJar, config, network);
+    return bootstrap(nodeJar, config, network, NodeProcess.Jvm.DEFAULT_RAM_MIB, Aot.USE);
+  }
+
+  private static LocalCluster bootstrap(
+      Path nodeJar, ClusterConfiguration config, VirtualNetwork network, int ramMiB, Aot aot)
+      throws Exception {
+    LocalCluster c = prepare(nodeJar, config, network, ramMiB, aot);
     try {
       c.startNode(0);
       c.awaitCurator(0, Duration.ofSeconds(60));
@@ -107,11 +124,12 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Prepares node 0 to bootstrap a cluster with {@code config}, without starting it. */
   public static LocalCluster prepare(Path nodeJar, ClusterConfiguration config) throws Exception {
-    return prepare(nodeJar, config, null);
+    return prepare(nodeJar, config, null, NodeProcess.Jvm.DEFAULT_RAM_MIB, Aot.USE);
   }
 
   private static LocalCluster prepare(
-      Path nodeJar, ClusterConfiguration config, VirtualNetwork network) throws Exception {
+      Path nodeJar, ClusterConfiguration config, VirtualNetwork network, int ramMiB, Aot aot)
+      throws Exception {
     if (!Files.exists(nodeJar)) {
       if (network != null) {
         network.close();
@@ -120,7 +138,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     Path dir =
         network != null ? network.directory() : Files.createTempDirectory("metropolis-cluster-");
-    LocalCluster c = new LocalCluster(dir, nodeJar, network);
+    LocalCluster c = new LocalCluster(dir, nodeJar, network, ramMiB, aot);
     try {
       NodeProcess n0 = c.addNode();
       NodeParametersFiles.write(
@@ -145,18 +163,41 @@ public final class LocalCluster implements AutoCloseable {
    * @param configuration the cluster configuration node 0 bootstraps with
    * @param consensusMembers indexes (besides node 0, which always is one) to make ConsensusMember
    * @param kubernetesWorkers indexes to give the KubernetesWorker role
+   * @param ramMiB memory per node (see {@link NodeProcess.Jvm})
+   * @param aot the node JVMs' AOT cache policy
    */
   public record Options(
       int nodes,
       ClusterConfiguration configuration,
       Set<Integer> consensusMembers,
-      Set<Integer> kubernetesWorkers) {
+      Set<Integer> kubernetesWorkers,
+      int ramMiB,
+      Aot aot) {
     public Options {
       if (nodes < 1 || nodes > 200) {
         throw new IllegalArgumentException("nodes: must be 1-200, got " + nodes);
       }
+      if (ramMiB < NodeProcess.Jvm.MIN_RAM_MIB) {
+        throw new IllegalArgumentException(
+            "ramMiB: must be at least " + NodeProcess.Jvm.MIN_RAM_MIB + ", got " + ramMiB);
+      }
       consensusMembers = Set.copyOf(consensusMembers);
       kubernetesWorkers = Set.copyOf(kubernetesWorkers);
+    }
+
+    /** Nodes of the default size, using fresh AOT caches. */
+    public Options(
+        int nodes,
+        ClusterConfiguration configuration,
+        Set<Integer> consensusMembers,
+        Set<Integer> kubernetesWorkers) {
+      this(
+          nodes,
+          configuration,
+          consensusMembers,
+          kubernetesWorkers,
+          NodeProcess.Jvm.DEFAULT_RAM_MIB,
+          Aot.USE);
     }
 
     public static Options of(int nodes, ClusterConfiguration configuration) {
@@ -182,16 +223,25 @@ public final class LocalCluster implements AutoCloseable {
       Path nodeJar, Options o, VirtualNetwork network, java.util.function.Consumer<String> progress)
       throws Exception {
     progress.accept("Starting node 0 (bootstraps the cluster)...");
-    LocalCluster c = bootstrap(nodeJar, o.configuration(), network);
+    LocalCluster c = prepare(nodeJar, o.configuration(), network, o.ramMiB(), o.aot());
     try {
+      // In the virtual network this waits for node 0's lease, so node 0 has the first address.
+      c.startNode(0);
+      List<Integer> others = java.util.stream.IntStream.range(1, o.nodes()).boxed().toList();
+      if (!others.isEmpty()) {
+        // The other nodes start (JVM, address) while node 0 bootstraps; they wait for their
+        // register parameters, which exist only once the cluster does.
+        progress.accept("Starting nodes 1-" + (o.nodes() - 1) + "...");
+        c.addNodes(others.size());
+        c.startNodes(others);
+      }
+      c.awaitCurator(0, Duration.ofSeconds(60));
       progress.accept("Taking ownership of the cluster with the insecure test owner key...");
       c.ownerCertificateEventually(Duration.ofSeconds(60));
       c.awaitNodes(1, Duration.ofSeconds(60));
-      if (o.nodes() > 1) {
+      if (!others.isEmpty()) {
         progress.accept("Registering nodes 1-" + (o.nodes() - 1) + " with the register ticket...");
-        c.addRegisteringNodes(o.nodes() - 1);
-        progress.accept("Starting nodes 1-" + (o.nodes() - 1) + "...");
-        c.startNodes(java.util.stream.IntStream.range(1, o.nodes()).boxed().toList());
+        c.writeRegisterParameters(others);
         progress.accept("Approving nodes as they register...");
         c.approveAll(o.nodes(), Duration.ofMinutes(2));
         progress.accept("Waiting for " + o.nodes() + " nodes to be UP with addresses...");
@@ -241,24 +291,40 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Adds {@code count} nodes set up to register with this cluster (not started). */
   public void addRegisteringNodes(int count) throws Exception {
-    GetRegisterTicketResponse ticket;
-    GetClusterInfoResponse info;
-    ManagedChannel ch = curatorChannel();
-    try {
-      var mgmt = ManagementGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
-      ticket = mgmt.getRegisterTicket(GetRegisterTicketRequest.getDefaultInstance());
-      info = mgmt.getClusterInfo(GetClusterInfoRequest.getDefaultInstance());
-    } finally {
-      ch.shutdownNow();
+    int first = nodes.size();
+    addNodes(count);
+    writeRegisterParameters(
+        java.util.stream.IntStream.range(first, first + count).boxed().toList());
+  }
+
+  /** Adds {@code count} nodes without parameters (a started one waits for them). */
+  private void addNodes(int count) {
+    for (int k = 0; k < count; k++) {
+      addNode();
     }
+  }
+
+  /**
+   * Gives nodes {@code indexes} the parameters to register with this cluster: the register ticket,
+   * the cluster directory and CA, and their test-node-number label.
+   */
+  private void writeRegisterParameters(List<Integer> indexes) throws Exception {
+    record Register(GetRegisterTicketResponse ticket, GetClusterInfoResponse info) {}
+    Register r =
+        onLeader(ch -> {
+          var mgmt = ManagementGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+          return new Register(
+              mgmt.getRegisterTicket(GetRegisterTicketRequest.getDefaultInstance()),
+              mgmt.getClusterInfo(GetClusterInfoRequest.getDefaultInstance()));
+        });
+    GetRegisterTicketResponse ticket = r.ticket();
+    GetClusterInfoResponse info = r.info();
     if (info.getClusterDirectory().getNodesCount() == 0) {
       throw new IllegalStateException("the cluster directory is empty: no UP node has an address");
     }
-    for (int k = 0; k < count; k++) {
-      NodeProcess p = addNode();
-      int i = nodes.size() - 1;
+    for (int i : indexes) {
       NodeParametersFiles.write(
-          p.spec().stateDir(),
+          nodes.get(i).spec().stateDir(),
           NodeParametersFiles.register(
               ticket.getTicket(),
               info.getClusterDirectory(),
@@ -277,24 +343,23 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Every node, as the leader lists it. */
   public List<Node> nodes() throws Exception {
-    ManagedChannel ch = curatorChannel();
-    try {
-      List<Node> out = new ArrayList<>();
-      ManagementGrpc.newBlockingStub(ch)
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .getNodes(GetNodesRequest.getDefaultInstance())
-          .forEachRemaining(out::add);
-      for (Node n : out) {
-        for (var l : n.getLabels().getPairsList()) {
-          if (l.getKey().equals(NODE_NUMBER_LABEL)) {
-            nodeIds.put(Integer.parseInt(l.getValue()), n.getId());
-          }
+    List<Node> out =
+        onLeader(ch -> {
+          List<Node> all = new ArrayList<>();
+          ManagementGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getNodes(GetNodesRequest.getDefaultInstance())
+              .forEachRemaining(all::add);
+          return all;
+        });
+    for (Node n : out) {
+      for (var l : n.getLabels().getPairsList()) {
+        if (l.getKey().equals(NODE_NUMBER_LABEL)) {
+          nodeIds.put(Integer.parseInt(l.getValue()), n.getId());
         }
       }
-      return out;
-    } finally {
-      ch.shutdownNow();
     }
+    return out;
   }
 
   /** Node {@code i}'s ID (known once the node registered). */
@@ -318,14 +383,11 @@ public final class LocalCluster implements AutoCloseable {
           int approved = 0;
           for (Node n : nodes()) {
             if (n.getState() == NodeState.NODE_STATE_NEW) {
-              ManagedChannel ch = curatorChannel();
-              try {
-                ManagementGrpc.newBlockingStub(ch)
-                    .withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .approveNode(ApproveNodeRequest.newBuilder().setPubkey(n.getPubkey()).build());
-              } finally {
-                ch.shutdownNow();
-              }
+              onLeader(ch ->
+                  ManagementGrpc.newBlockingStub(ch)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .approveNode(
+                          ApproveNodeRequest.newBuilder().setPubkey(n.getPubkey()).build()));
               System.out.println("Cluster: approved node " + n.getId());
             }
             approved++;
@@ -356,14 +418,11 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Changes node {@code i}'s roles through the leader. */
   public void updateRoles(int i, UpdateNodeRolesRequest.Builder req) throws Exception {
-    ManagedChannel ch = curatorChannel();
-    try {
-      ManagementGrpc.newBlockingStub(ch)
-          .withDeadlineAfter(15, TimeUnit.SECONDS)
-          .updateNodeRoles(req.setId(nodeId(i)).build());
-    } finally {
-      ch.shutdownNow();
-    }
+    String id = nodeId(i);
+    onLeader(ch ->
+        ManagementGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(15, TimeUnit.SECONDS)
+            .updateNodeRoles(req.setId(id).build()));
   }
 
   /** Sets label {@code key=value} on node {@code i} through the leader (a Management write). */
@@ -476,6 +535,44 @@ public final class LocalCluster implements AutoCloseable {
     return ownerChannel(l.getLeaderHost(), l.getLeaderPort());
   }
 
+  /** A call on an owner channel to the leader. */
+  @FunctionalInterface
+  private interface LeaderCall<T> {
+    T apply(ManagedChannel ch) throws Exception;
+  }
+
+  /**
+   * The owner channel to the leader that {@link #onLeader} keeps between calls: finding the leader
+   * and a TLS handshake (through SOCKS in the virtual network) per call were most of a launch's
+   * round trips. Null until needed and after a failed call.
+   */
+  private ManagedChannel leaderChannel;
+
+  /**
+   * Runs {@code call} on the kept leader channel. Any failed call drops the channel (the leader may
+   * have changed or gone), so the next one finds the leader anew.
+   */
+  private <T> T onLeader(LeaderCall<T> call) throws Exception {
+    ManagedChannel ch;
+    synchronized (this) {
+      if (leaderChannel == null) {
+        leaderChannel = curatorChannel();
+      }
+      ch = leaderChannel;
+    }
+    try {
+      return call.apply(ch);
+    } catch (StatusRuntimeException e) {
+      synchronized (this) {
+        if (ch.equals(leaderChannel)) {
+          leaderChannel = null;
+        }
+      }
+      ch.shutdownNow();
+      throw e;
+    }
+  }
+
   private void ownerCertificateEventually(Duration timeout) throws Exception {
     poll(
         "owner escrow",
@@ -526,7 +623,7 @@ public final class LocalCluster implements AutoCloseable {
    * Short: every step of a launch waits on the previous one through this, and a second per step
    * added up to a third of launch-cluster's start-up time.
    */
-  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
 
   /** Hard power-off of node {@code i} (SIGKILL to it and its etcd); its state is kept. */
   public void shutdownNode(int i) throws InterruptedException {
@@ -621,7 +718,13 @@ public final class LocalCluster implements AutoCloseable {
                 net != null ? "127.0.0.1" : addr,
                 7833,
                 wrapper,
-                net != null ? "eth0" : ""));
+                net != null ? "eth0" : "",
+                new NodeProcess.Jvm(
+                    ramMiB,
+                    cgroups.map(g -> g.resolve("node-" + i)),
+                    aot,
+                    // Node 0 bootstraps: it runs etcd and the curator before anything else.
+                    i == 0 ? "metropolis-node-bootstrap" : "metropolis-node")));
     nodes.add(p);
     return p;
   }
@@ -672,7 +775,7 @@ public final class LocalCluster implements AutoCloseable {
       } finally {
         ch.shutdownNow();
       }
-      Thread.sleep(200);
+      Thread.sleep(POLL_INTERVAL.toMillis());
     }
     throw new IllegalStateException("node " + i + " did not serve within " + timeout + ": " + last);
   }
@@ -825,9 +928,22 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (leaderChannel != null) {
+        leaderChannel.shutdownNow();
+        leaderChannel = null;
+      }
+    }
     for (NodeProcess n : nodes) {
       try {
         n.stop(Duration.ofSeconds(15));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (cgroups.isPresent()) {
+      try {
+        MemoryCgroup.remove(cgroups.get());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -841,6 +957,11 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     Directories.deleteTree(dir);
+  }
+
+  /** Node {@code i}'s memory cgroup, if nodes run in one (root). */
+  public java.util.Optional<Path> memoryCgroup(int i) {
+    return nodes.get(i).spec().jvm().cgroup();
   }
 
   /** Keeps the directory (logs) for inspection instead of deleting it: for failing tests. */

@@ -21,7 +21,14 @@ public final class NodeParametersFiles {
   public static void write(Path stateDir, NodeParameters params) throws IOException {
     Path f = file(stateDir);
     Files.createDirectories(f.getParent());
-    Files.write(f, params.toByteArray());
+    // Atomically: a node may already be running and waiting for the file.
+    Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+    Files.write(tmp, params.toByteArray());
+    Files.move(
+        tmp,
+        f,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   public static NodeParameters bootstrap(

@@ -29,23 +29,66 @@ public final class NodeProcess implements AutoCloseable {
       String etcdClientHost,
       int etcdClientPort,
       List<String> wrapper,
-      String dhcpInterface) {
+      String dhcpInterface,
+      Jvm jvm) {
     /** A node with the well-known ports, e.g. alone in its own network namespace. */
     public static Spec standard(Path nodeJar, Path stateDir, Path logFile, String address) {
       return new Spec(
-          nodeJar, stateDir, logFile, address, 7835, 7834, "127.0.0.1", 7833, List.of(), "");
+          nodeJar,
+          stateDir,
+          logFile,
+          address,
+          7835,
+          7834,
+          "127.0.0.1",
+          7833,
+          List.of(),
+          "",
+          Jvm.DEFAULT);
+    }
+  }
+
+  /**
+   * How a node's JVM runs.
+   *
+   * @param ramMiB memory for the whole node (core JVM and etcd), as a VM's RAM would be; the heap
+   *     gets an eighth of it (256 MiB at the default 2048), at least 64 MiB
+   * @param cgroup the memory cgroup (v1) that enforces {@code ramMiB} on the node and its children,
+   *     made at start and removed at stop; empty where there is none (not root)
+   * @param aot the AOT cache policy
+   * @param aotName the AOT cache's name (node 0 bootstraps, which loads other classes)
+   */
+  public record Jvm(int ramMiB, Optional<Path> cgroup, Aot aot, String aotName) {
+    /** The qemu default of the reference launcher. */
+    public static final int DEFAULT_RAM_MIB = 2048;
+
+    /** Below this a node (core JVM with its smallest heap, plus etcd) does not fit. */
+    public static final int MIN_RAM_MIB = 256;
+
+    public static final Jvm DEFAULT =
+        new Jvm(DEFAULT_RAM_MIB, Optional.empty(), Aot.USE, "metropolis-node");
+
+    public Jvm {
+      if (ramMiB < MIN_RAM_MIB) {
+        throw new IllegalArgumentException(
+            "ramMiB: must be at least " + MIN_RAM_MIB + ", got " + ramMiB);
+      }
+    }
+
+    public int heapMiB() {
+      return Math.max(64, ramMiB / 8);
     }
   }
 
   /**
    * JVM flags of a node: a small heap that grows only as needed (the JVM's default initial heap is
    * 1/64 of the host's memory, which alone broke the 200 MiB budget for node + etcd), the serial
-   * collector and C1 only (fast start, low footprint). Keep in sync with ./metropolis.
+   * collector and C1 only (fast start, low footprint). The maximum heap comes from {@link
+   * Jvm#heapMiB()}. Keep in sync with ./metropolis.
    */
   public static final List<String> JVM_FLAGS =
       List.of(
           "-Xms24m",
-          "-Xmx256m",
           "-XX:MinHeapFreeRatio=10",
           "-XX:MaxHeapFreeRatio=30",
           "-XX:+UseSerialGC",
@@ -73,9 +116,16 @@ public final class NodeProcess implements AutoCloseable {
     }
     Files.createDirectories(spec.stateDir());
     Files.createDirectories(spec.logFile().getParent());
-    List<String> cmd = new ArrayList<>(spec.wrapper());
+    List<String> flags = new ArrayList<>(JVM_FLAGS);
+    flags.add("-Xmx" + spec.jvm().heapMiB() + "m");
+    List<String> cmd = new ArrayList<>();
+    if (spec.jvm().cgroup().isPresent()) {
+      cmd.addAll(MemoryCgroup.enter(spec.jvm().cgroup().get(), spec.jvm().ramMiB()));
+    }
+    cmd.addAll(spec.wrapper());
     cmd.add(javaBinary());
-    cmd.addAll(JVM_FLAGS);
+    cmd.addAll(flags);
+    cmd.addAll(spec.jvm().aot().flags(spec.nodeJar(), spec.jvm().aotName(), flags));
     cmd.addAll(
         List.of(
             "-jar",
@@ -115,22 +165,33 @@ public final class NodeProcess implements AutoCloseable {
     for (ProcessHandle h : process.descendants().toList()) {
       h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> null).join();
     }
+    removeCgroup();
   }
 
   /** Clean shutdown: SIGTERM, then SIGKILL after {@code grace}. */
   public synchronized void stop(Duration grace) throws InterruptedException {
-    if (process == null || !process.isAlive()) {
+    if (process == null) {
       return;
     }
-    var children = process.descendants().toList();
-    process.destroy();
-    if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-      kill();
-    }
-    for (ProcessHandle h : children) {
-      if (h.isAlive()) {
-        h.destroyForcibly();
+    if (process.isAlive()) {
+      var children = process.descendants().toList();
+      process.destroy();
+      if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        kill();
       }
+      for (ProcessHandle h : children) {
+        if (h.isAlive()) {
+          h.destroyForcibly();
+        }
+      }
+    }
+    removeCgroup();
+  }
+
+  /** A stopped node leaves no cgroup behind; the next start makes it anew. */
+  private void removeCgroup() throws InterruptedException {
+    if (spec.jvm().cgroup().isPresent()) {
+      MemoryCgroup.remove(spec.jvm().cgroup().get());
     }
   }
 

@@ -18,8 +18,11 @@ import java.util.concurrent.TimeUnit;
  * and no address is in the host's namespace, so nothing leaves; the host reaches nodes only through
  * the nanoswitch's SOCKS5 port on 127.0.0.1.
  *
- * <p>Needs root (iproute2's {@code ip netns}). Every namespace and the nanoswitch process are
- * removed by {@link #close()}.
+ * <p>Needs root, or root in a user namespace of its own with a private mount namespace in which
+ * {@code /run/netns} is writable ({@link UserNamespace}, as launch-cluster re-executes itself
+ * without root): there the namespaces belong to that user namespace, and the launcher and the
+ * nanoswitch's SOCKS5 port stay in the host's network namespace. Every namespace and the nanoswitch
+ * process are removed by {@link #close()}.
  */
 public final class VirtualNetwork implements AutoCloseable {
   private final String prefix;
@@ -38,9 +41,15 @@ public final class VirtualNetwork implements AutoCloseable {
    * host's loopback). Its output goes to {@code dir/nanoswitch.log}.
    */
   public static VirtualNetwork create(Path dir, Path nanoswitchJar) throws Exception {
+    return create(dir, nanoswitchJar, Aot.USE);
+  }
+
+  /** Like {@link #create(Path, Path)}, with the nanoswitch JVM under {@code aot}. */
+  public static VirtualNetwork create(Path dir, Path nanoswitchJar, Aot aot) throws Exception {
     if (!isRoot()) {
       throw new IllegalStateException(
-          "the cluster network needs root (network namespaces via ip netns); run as root");
+          "the cluster network needs root (network namespaces via ip netns): run as root, or"
+              + " through launch-cluster, which makes a user namespace without it");
     }
     if (!Files.exists(nanoswitchJar)) {
       throw new IllegalStateException("nanoswitch jar " + nanoswitchJar + " not built");
@@ -50,7 +59,7 @@ public final class VirtualNetwork implements AutoCloseable {
     VirtualNetwork n = new VirtualNetwork("mj" + HexFormat.of().formatHex(id), dir);
     try {
       n.createSwitch();
-      n.startNanoswitch(nanoswitchJar);
+      n.startNanoswitch(nanoswitchJar, aot);
       return n;
     } catch (Exception e) {
       n.close();
@@ -59,13 +68,7 @@ public final class VirtualNetwork implements AutoCloseable {
   }
 
   private static boolean isRoot() {
-    try {
-      Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.waitFor() == 0 && out.equals("0");
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
+    return UserNamespace.isRoot();
   }
 
   private String switchNs() {
@@ -77,33 +80,51 @@ public final class VirtualNetwork implements AutoCloseable {
     return prefix + "-n" + i;
   }
 
+  /**
+   * Makes the named network namespace. As real root with {@code ip netns add}; in a user namespace
+   * that cannot be used (it returns to the host's namespace, which the user namespace does not
+   * own), so a short-lived {@code unshare} makes the namespace and binds it to its file.
+   */
+  private void addNamespace(String ns) throws IOException, InterruptedException {
+    if (!UserNamespace.inside()) {
+      ip("netns", "add", ns);
+    } else {
+      Path file = Path.of("/run/netns", ns);
+      Files.createFile(file);
+      run(List.of("unshare", "--net=" + file, "true"));
+    }
+    namespaces.add(ns);
+  }
+
   private void createSwitch() throws IOException, InterruptedException {
-    ip("netns", "add", switchNs());
-    namespaces.add(switchNs());
+    addNamespace(switchNs());
     ip("-n", switchNs(), "link", "set", "lo", "up");
     ip("-n", switchNs(), "link", "add", "br0", "type", "bridge");
     ip("-n", switchNs(), "addr", "add", "10.1.0.1/24", "dev", "br0");
     ip("-n", switchNs(), "link", "set", "br0", "up");
   }
 
-  private void startNanoswitch(Path jar) throws Exception {
+  private void startNanoswitch(Path jar, Aot aot) throws Exception {
     Path portFile = dir.resolve("nanoswitch.port");
     Files.deleteIfExists(portFile);
+    List<String> flags = List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(NodeProcess.javaBinary());
+    cmd.addAll(flags);
+    cmd.addAll(aot.flags(jar, "metropolis-nanoswitch", flags));
+    cmd.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "--switch-netns=/run/netns/" + switchNs(),
+            "--interface=br0",
+            "--router=10.1.0.1/24",
+            "--dhcp-start=10.1.0.2",
+            "--lease=30s",
+            "--socks-listen=127.0.0.1:0",
+            "--port-file=" + portFile));
     nanoswitch =
-        new ProcessBuilder(
-                NodeProcess.javaBinary(),
-                "-Xmx64m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-jar",
-                jar.toString(),
-                "--switch-netns=/run/netns/" + switchNs(),
-                "--interface=br0",
-                "--router=10.1.0.1/24",
-                "--dhcp-start=10.1.0.2",
-                "--lease=30s",
-                "--socks-listen=127.0.0.1:0",
-                "--port-file=" + portFile)
+        new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(
                 ProcessBuilder.Redirect.appendTo(dir.resolve("nanoswitch.log").toFile()))
@@ -130,14 +151,14 @@ public final class VirtualNetwork implements AutoCloseable {
    */
   public List<String> addNode(int i) throws IOException, InterruptedException {
     String ns = nodeNs(i);
-    ip("netns", "add", ns);
-    namespaces.add(ns);
+    addNamespace(ns);
+    // Made inside the switch namespace: a user namespace may not add links to the host's.
     ip(
+        "-n",
+        switchNs(),
         "link",
         "add",
         "v" + i,
-        "netns",
-        switchNs(),
         "type",
         "veth",
         "peer",
@@ -185,7 +206,8 @@ public final class VirtualNetwork implements AutoCloseable {
     if (nanoswitch != null) {
       nanoswitch.destroy();
       try {
-        if (!nanoswitch.waitFor(5, TimeUnit.SECONDS)) {
+        // Generous: a training run's nanoswitch writes what it loaded as it exits.
+        if (!nanoswitch.waitFor(15, TimeUnit.SECONDS)) {
           nanoswitch.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
@@ -207,6 +229,10 @@ public final class VirtualNetwork implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add("ip");
     cmd.addAll(List.of(args));
+    run(cmd);
+  }
+
+  private static void run(List<String> cmd) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     if (p.waitFor() != 0) {

@@ -1,5 +1,6 @@
 package dev.metropolis.bench.system;
 
+import dev.metropolis.launch.Aot;
 import dev.metropolis.launch.Directories;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -146,20 +147,29 @@ public final class LaunchBench {
     Path dir = Files.createTempDirectory("bench-launch-");
     Files.delete(dir);
     long t0 = System.nanoTime();
-    Process p =
-        new ProcessBuilder(
+    // The launcher's JVM as ./metropolis launch-cluster runs it, with its AOT cache when fresh.
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
                 java,
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
+                "-XX:-UsePerfData",
                 "--enable-native-access=ALL-UNNAMED",
-                "-Dmetropolis.root=" + root,
-                "-jar",
-                launchJar.toString(),
-                "--num-nodes=3",
-                "--quiet-nodes",
-                "--launch-dir=" + dir)
-            .redirectErrorStream(true)
-            .start();
+                "-Xlog:disable",
+                "-Xlog:all=error:stderr"));
+    if (Aot.fresh(launchJar, "metropolis-launch")) {
+      cmd.add("-XX:AOTCache=" + Aot.cache(launchJar, "metropolis-launch"));
+    }
+    cmd.addAll(
+        List.of(
+            "-Dmetropolis.root=" + root,
+            "-jar",
+            launchJar.toString(),
+            "--num-nodes=3",
+            "--quiet-nodes",
+            "--launch-dir=" + dir));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
       BufferedReader out =
           new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

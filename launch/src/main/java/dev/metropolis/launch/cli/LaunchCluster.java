@@ -2,8 +2,11 @@ package dev.metropolis.launch.cli;
 
 import dev.metropolis.api.common.ClusterConfiguration;
 import dev.metropolis.api.management.UpdateNodeRolesRequest;
+import dev.metropolis.launch.Aot;
 import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.LocalCluster;
+import dev.metropolis.launch.NodeProcess;
+import dev.metropolis.launch.UserNamespace;
 import dev.metropolis.launch.VirtualNetwork;
 import dev.metropolis.metroctl.client.Kubeconfig;
 import dev.metropolis.osbase.pki.Pem;
@@ -43,7 +46,8 @@ import picocli.CommandLine.Option;
           + " namespace on the virtual network 10.1.0.0/24, behind the nanoswitch (DHCP, SOCKS5)."
           + " Node 0 bootstraps with the insecure test owner key; the others register and are"
           + " approved. Runs until Ctrl-C or SIGTERM, then removes every process, namespace and"
-          + " temporary directory it made. Needs root (network namespaces).",
+          + " temporary directory it made. Without root it runs itself in a user namespace of"
+          + " its own (no memory cgroups there).",
       "kubectl: adds the context launch-cluster to $KUBECONFIG (else ~/.kube/config), reaching"
           + " node 0's Kubernetes API through the SOCKS5 proxy, and removes it again on stop."
     })
@@ -100,6 +104,15 @@ public final class LaunchCluster implements Callable<Integer> {
   String kubernetesWorker;
 
   @Option(
+      names = "--ram",
+      defaultValue = "2048",
+      description =
+          "Memory per node in MiB, or with suffix M or G (default ${DEFAULT-VALUE}, at least 256):"
+              + " as root a memory cgroup holds each node (core and etcd) to it; the node's heap"
+              + " is an eighth of it.")
+  String ram;
+
+  @Option(
       names = "--launch-dir",
       description =
           "Directory for node state and logs, kept after exit (default: a temporary directory,"
@@ -113,12 +126,17 @@ public final class LaunchCluster implements Callable<Integer> {
 
   private final PrintStream out = System.out;
 
+  /** The launch's progress line for starting node {@code N} or nodes {@code N-M}. */
+  private static final java.util.regex.Pattern STARTING =
+      java.util.regex.Pattern.compile("Starting nodes? (\\d+)(?:-(\\d+))?");
+
   @Override
   public Integer call() throws Exception {
     if (numNodes < 1 || numNodes > 200) {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "--num-nodes: must be 1-200, got " + numNodes);
     }
+    int ramMiB = ramMiB();
     ClusterConfiguration config = configuration();
     Set<Integer> cm = indexes("--consensus-member", consensusMember);
     Set<Integer> kc = indexes("--kubernetes-controller", kubernetesController);
@@ -186,15 +204,19 @@ public final class LaunchCluster implements Callable<Integer> {
       cluster =
           LocalCluster.launch(
               root.resolve("node/target/metropolis-node.jar"),
-              new LocalCluster.Options(numNodes, config, cm, kw),
+              new LocalCluster.Options(numNodes, config, cm, kw, ramMiB, Aot.USE),
               net,
               msg -> {
                 say(msg);
-                if (!quietNodes && msg.startsWith("Starting node ")) {
+                var m = STARTING.matcher(msg);
+                if (!quietNodes && m.lookingAt()) {
                   // Echo each node's log from its start, prefixed with its index.
-                  int i = Integer.parseInt(msg.replaceAll("^Starting node (\\d+).*", "$1"));
-                  tails.add(
-                      Tail.start(dir.resolve("node-" + i + ".log"), "%02d| ".formatted(i), out));
+                  int from = Integer.parseInt(m.group(1));
+                  int to = m.group(2) != null ? Integer.parseInt(m.group(2)) : from;
+                  for (int i = from; i <= to; i++) {
+                    tails.add(
+                        Tail.start(dir.resolve("node-" + i + ".log"), "%02d| ".formatted(i), out));
+                  }
                 }
               });
       synchronized (ref) {
@@ -298,6 +320,33 @@ public final class LaunchCluster implements Callable<Integer> {
       }
     }
   }
+
+  /** {@code --ram} in MiB: a number of MiB, or with suffix M or G. */
+  int ramMiB() {
+    String v = ram.trim().toUpperCase(Locale.ROOT);
+    long unit = v.endsWith("G") ? 1024 : 1;
+    String digits = v.endsWith("G") || v.endsWith("M") ? v.substring(0, v.length() - 1) : v;
+    long mib;
+    try {
+      mib = Long.parseLong(digits) * unit;
+    } catch (NumberFormatException e) {
+      mib = -1;
+    }
+    if (mib < 0 || !digits.chars().allMatch(Character::isDigit)) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--ram: '" + ram + "' is not a size in MiB like 2048, 2048M or 2G");
+    }
+    if (mib < NodeProcess.Jvm.MIN_RAM_MIB || mib > MAX_RAM_MIB) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--ram: must be " + NodeProcess.Jvm.MIN_RAM_MIB + "-" + MAX_RAM_MIB + " MiB, got " + mib);
+    }
+    return (int) mib;
+  }
+
+  /** 1 TiB: more is a typo on any machine this runs on. */
+  private static final int MAX_RAM_MIB = 1 << 20;
 
   private ClusterConfiguration configuration() {
     var tpm =
@@ -482,7 +531,11 @@ public final class LaunchCluster implements Callable<Integer> {
     }
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
+    if (!UserNamespace.isRoot()) {
+      // Without root, the network namespaces belong to a user namespace of our own.
+      System.exit(UserNamespace.reexec());
+    }
     System.exit(new CommandLine(new LaunchCluster()).execute(args));
   }
 }

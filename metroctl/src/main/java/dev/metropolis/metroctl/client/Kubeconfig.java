@@ -40,7 +40,11 @@ public final class Kubeconfig {
 
   private Kubeconfig() {}
 
-  /** The file kubectl uses: the first of {@code $KUBECONFIG}, else {@code ~/.kube/config}. */
+  /**
+   * The file kubectl uses: the first of {@code $KUBECONFIG}, else {@code $HOME/.kube/config}
+   * ({@code home} when HOME is unset). HOME first, as kubectl does: in a user namespace the JVM's
+   * user.home names the mapped user's home, not the caller's.
+   */
   public static Path defaultPath(Map<String, String> env, String home) {
     String kc = env.getOrDefault("KUBECONFIG", "");
     for (String p : kc.split(":", -1)) {
@@ -48,7 +52,8 @@ public final class Kubeconfig {
         return Path.of(p);
       }
     }
-    return Path.of(home, ".kube", "config");
+    String h = env.getOrDefault("HOME", "");
+    return Path.of(h.isEmpty() ? home : h, ".kube", "config");
   }
 
   /** Adds or replaces {@code e}'s entries; makes its context current if none is. */

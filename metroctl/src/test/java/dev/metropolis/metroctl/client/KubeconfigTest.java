@@ -129,5 +129,7 @@ class KubeconfigTest {
         .isEqualTo(Path.of("/home/u/.kube/config"));
     assertThat(Kubeconfig.defaultPath(Map.of("KUBECONFIG", ":/a/b:/c"), "/home/u"))
         .isEqualTo(Path.of("/a/b"));
+    assertThat(Kubeconfig.defaultPath(Map.of("HOME", "/h"), "/home/u"))
+        .isEqualTo(Path.of("/h/.kube/config"));
   }
 }

@@ -46,11 +46,7 @@ public final class Enrolment implements SupervisedRunnable {
       join(ctx, log, sealed.get());
       return;
     }
-    NodeParameters params =
-        storage
-            .parameters()
-            .orElseThrow(() ->
-                new IllegalStateException("no node parameters at " + storage.parametersFile()));
+    NodeParameters params = awaitParameters(ctx, log);
     switch (params.getClusterCase()) {
       case CLUSTER_BOOTSTRAP -> bootstrap(ctx, log, params.getClusterBootstrap());
       case CLUSTER_REGISTER -> {
@@ -66,6 +62,29 @@ public final class Enrolment implements SupervisedRunnable {
               "node parameters hold neither cluster_bootstrap nor cluster_register");
     }
   }
+
+  /**
+   * The node parameters. A hosted node's come as a file that whoever starts it writes (atomically),
+   * possibly after the start: until then the node waits, checking often, so that it can start (and
+   * take its address) before there is anything to enrol with.
+   */
+  private NodeParameters awaitParameters(Context ctx, Logger log) throws Exception {
+    boolean said = false;
+    while (true) {
+      var params = storage.parameters();
+      if (params.isPresent()) {
+        return params.get();
+      }
+      if (!said) {
+        log.info("No node parameters at %s yet; waiting for them.", storage.parametersFile());
+        said = true;
+      }
+      ctx.checkCancelled();
+      Thread.sleep(PARAMETERS_POLL.toMillis());
+    }
+  }
+
+  private static final java.time.Duration PARAMETERS_POLL = java.time.Duration.ofMillis(50);
 
   private void join(Context ctx, Logger log, dev.metropolis.api.storage.SealedConfiguration sealed)
       throws IOException {
