@@ -381,6 +381,19 @@ class KubectlTest {
   }
 
   @Test
+  void logsAndExecSayTheyAreNotSupportedYet() throws Exception {
+    ok("run", "box", "--image=busybox", "--restart=Never");
+    TestCluster.Result logs = fails("logs", "box");
+    assertThat(logs.err())
+        .contains(
+            "pod \"box\": logs are not yet supported on this node: the pod is not scheduled to a"
+                + " node");
+    TestCluster.Result exec = fails("exec", "box", "--", "true");
+    assertThat(exec.err()).contains("pod \"box\": exec is not yet supported on this node");
+    assertThat(fails("logs", "nobox").err()).contains("pods \"nobox\" not found");
+  }
+
+  @Test
   void authCanIAndWhoami() throws Exception {
     assertThat(ok("auth", "can-i", "create", "pods").out()).isEqualTo("yes\n");
     TestCluster.Result no = cluster.kubectlAs("alice", null, "auth", "can-i", "create", "pods");

@@ -285,6 +285,27 @@ public final class ApiHandler implements Handler {
       send(x, 201, resources.bind(ns, name, body(r), dryRun(r)), List.of());
       return;
     }
+    if (List.of("log", "exec", "attach", "portforward").contains(sub)) {
+      // No node runs containers yet (the kubelet's runtime is a later issue): say so, for a pod
+      // that exists, instead of a 404 that would read like a missing pod.
+      ObjectNode pod = resources.get(t, ns, name);
+      String node = Json.text(pod, "spec", "nodeName");
+      String what =
+          switch (sub) {
+            case "log" -> "logs are";
+            case "portforward" -> "port forwarding is";
+            default -> sub + " is";
+          };
+      throw ApiException.badRequest(
+          "pod \""
+              + name
+              + "\": "
+              + what
+              + " not yet supported on this node: "
+              + (node.isEmpty()
+                  ? "the pod is not scheduled to a node"
+                  : "node " + node + " runs no containers yet"));
+    }
     if (sub.equals("finalize") && !r.method().equals("PUT")) {
       throw ApiException.methodNotAllowed(
           "the server does not allow this method on the requested resource");

@@ -165,13 +165,19 @@ final class Discovery {
 
   /** What a subresource answers with: a Binding for pods/binding, else the kind itself. */
   private static String subresourceKind(ResourceType t, String sub) {
-    return sub.equals("binding") ? "Binding" : t.kind();
+    return switch (sub) {
+      case "binding" -> "Binding";
+      case "log", "exec", "attach", "portforward" -> "PodProxyOptions";
+      default -> t.kind();
+    };
   }
 
   private static List<String> subresourceVerbs(String sub) {
     return switch (sub) {
       case "binding" -> List.of("create");
       case "finalize" -> List.of("update");
+      case "log" -> List.of("get");
+      case "exec", "attach", "portforward" -> List.of("create", "get");
       default -> List.of("get", "patch", "update");
     };
   }

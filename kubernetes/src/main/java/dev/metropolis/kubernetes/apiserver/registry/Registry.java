@@ -70,6 +70,10 @@ public final class Registry {
                 .all()
                 .status()
                 .subresource("binding")
+                .subresource("log")
+                .subresource("exec")
+                .subresource("attach")
+                .subresource("portforward")
                 .columns(Columns.pods())
                 .build(),
             row("v1", "services", Service.class)
