@@ -55,7 +55,25 @@ final class ClusterLink {
     return new ArrayList<>(out);
   }
 
+  /**
+   * A channel to the leader. While no curator answers (this node's own is still starting, or an
+   * election is under way) it asks again every 100 ms for up to {@link #LEADER_PATIENCE} before
+   * failing: failing at once would put its caller into the supervisor's back-off, which on a
+   * bootstrapping node delayed its status push by most of a second.
+   */
   ManagedChannel leader(NodeStorage.Credentials creds) throws InterruptedException, IOException {
-    return CuratorConnection.toLeader(candidates(), creds);
+    long deadline = System.nanoTime() + LEADER_PATIENCE.toNanos();
+    while (true) {
+      try {
+        return CuratorConnection.toLeader(candidates(), creds);
+      } catch (IllegalStateException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
+
+  private static final java.time.Duration LEADER_PATIENCE = java.time.Duration.ofSeconds(5);
 }
