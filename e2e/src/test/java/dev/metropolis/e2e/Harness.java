@@ -141,10 +141,18 @@ final class Harness {
 
   /** As above, with {@code env} added to its environment. */
   static Run metroctl(Path scratch, List<String> args, Map<String, String> env) throws Exception {
+    return run(scratch, metroctlCommand(args), env);
+  }
+
+  /**
+   * Runs {@code cmd} with {@code env} added, standard input closed, its output captured in files
+   * under {@code scratch}; fails if it takes more than 60 s.
+   */
+  static Run run(Path scratch, List<String> cmd, Map<String, String> env) throws Exception {
     Path out = Files.createTempFile(scratch, "out", ".txt");
     Path err = Files.createTempFile(scratch, "err", ".txt");
     ProcessBuilder pb =
-        new ProcessBuilder(metroctlCommand(args))
+        new ProcessBuilder(cmd)
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
@@ -152,7 +160,7 @@ final class Harness {
     Process p = pb.start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("metroctl " + args + " did not finish in 60 s");
+      throw new AssertionError(cmd + " did not finish in 60 s");
     }
     return new Run(
         p.exitValue(),

@@ -19,7 +19,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -92,25 +91,16 @@ class KubernetesIT {
     List<String> cmd = new ArrayList<>();
     cmd.add(KUBECTL);
     cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(scratch, "kubectl", ".out");
-    Path err = Files.createTempFile(scratch, "kubectl", ".err");
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile());
-    pb.environment().put("KUBECONFIG", kc.toString());
-    pb.environment().put("KUBECACHEDIR", Files.createTempDirectory(scratch, "cache").toString());
-    pb.environment().put("HOME", scratch.toString());
-    Process p = pb.start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("kubectl " + List.of(args) + " did not finish in 60 s");
-    }
-    return new Run(
-        p.exitValue(),
-        Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
+    return Harness.run(
+        scratch,
+        cmd,
+        Map.of(
+            "KUBECONFIG",
+            kc.toString(),
+            "KUBECACHEDIR",
+            Files.createTempDirectory(scratch, "cache").toString(),
+            "HOME",
+            scratch.toString()));
   }
 
   private static Run ok(Run r) {

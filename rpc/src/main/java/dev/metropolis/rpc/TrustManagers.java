@@ -1,6 +1,7 @@
 package dev.metropolis.rpc;
 
 import dev.metropolis.osbase.pki.NodeId;
+import dev.metropolis.osbase.pki.OneSidedTrustManager;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -52,71 +53,10 @@ final class TrustManagers {
   }
 
   /**
-   * A trust manager for one side of a connection: all six JSSE entry points for that side run
-   * {@link #verify}; the other side's are refused.
-   */
-  abstract static class OneSided extends X509ExtendedTrustManager {
-    private final boolean verifiesServers;
-
-    OneSided(boolean verifiesServers) {
-      this.verifiesServers = verifiesServers;
-    }
-
-    /** Throws when the peer's chain is not trusted. */
-    abstract void verify(X509Certificate[] chain) throws CertificateException;
-
-    private void check(boolean server, X509Certificate[] chain) throws CertificateException {
-      if (server != verifiesServers) {
-        throw new CertificateException(
-            (verifiesServers ? "client" : "server")
-                + "-side trust manager cannot verify "
-                + (server ? "servers" : "clients"));
-      }
-      verify(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      check(true, chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      check(true, chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      check(true, chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      check(false, chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      check(false, chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      check(false, chain);
-    }
-  }
-
-  /**
    * Client-side server verification: the server must present exactly one certificate, a node
    * certificate issued by the expected CA, and, if one is expected, for the expected node ID.
    */
-  static final class NodeServer extends OneSided {
+  static final class NodeServer extends OneSidedTrustManager {
     private final X509Certificate ca;
     private final Optional<String> nodeId;
 
@@ -127,7 +67,7 @@ final class TrustManagers {
     }
 
     @Override
-    void verify(X509Certificate[] chain) throws CertificateException {
+    protected void verify(X509Certificate[] chain) throws CertificateException {
       if (chain == null || chain.length != 1) {
         throw new CertificateException(
             "server must present exactly one certificate, presented "
@@ -156,7 +96,7 @@ final class TrustManagers {
    * Server-side client verification in TLS, for endpoints without per-method policies (HTTPS):
    * exactly one certificate, a node or user certificate of the cluster CA.
    */
-  static final class ClusterClients extends OneSided {
+  static final class ClusterClients extends OneSidedTrustManager {
     private final X509Certificate ca;
 
     ClusterClients(X509Certificate ca) {
@@ -165,7 +105,7 @@ final class TrustManagers {
     }
 
     @Override
-    void verify(X509Certificate[] chain) throws CertificateException {
+    protected void verify(X509Certificate[] chain) throws CertificateException {
       if (chain == null || chain.length != 1) {
         throw new CertificateException(
             "client must present exactly one certificate, presented "

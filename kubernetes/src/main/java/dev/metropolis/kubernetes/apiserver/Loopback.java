@@ -2,7 +2,7 @@ package dev.metropolis.kubernetes.apiserver;
 
 import dev.metropolis.osbase.pki.CertificateTemplates;
 import dev.metropolis.osbase.pki.Ed25519;
-import java.net.Socket;
+import dev.metropolis.osbase.pki.OneSidedTrustManager;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
@@ -12,9 +12,7 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Credentials for in-process clients of one API server (controllers, scheduler), as upstream's
@@ -69,53 +67,19 @@ public record Loopback(String url, KeyManager[] keyManagers, TrustManager[] trus
   }
 
   /** Trusts one server certificate, compared whole. */
-  private static final class PinnedServer extends X509ExtendedTrustManager {
+  private static final class PinnedServer extends OneSidedTrustManager {
     private final X509Certificate server;
 
     PinnedServer(X509Certificate server) {
+      super(true);
       this.server = server;
     }
 
-    private void verify(X509Certificate[] chain) throws CertificateException {
+    @Override
+    protected void verify(X509Certificate[] chain) throws CertificateException {
       if (chain == null || chain.length == 0 || !chain[0].equals(server)) {
         throw new CertificateException("not the loopback API server's certificate");
       }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      verify(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      verify(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      verify(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      throw new CertificateException("loopback clients do not verify clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      throw new CertificateException("loopback clients do not verify clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      throw new CertificateException("loopback clients do not verify clients");
     }
 
     @Override

@@ -91,11 +91,7 @@ final class KubernetesWorker implements SupervisedRunnable {
               }
             } else {
               Endpoint ep = eps.get(Math.floorMod(next++, eps.size()));
-              api =
-                  new RestClient(
-                      ep.url(),
-                      JdkTls.client(
-                          creds.ca(), ep.nodeId(), creds.certificate(), creds.key().getPrivate()));
+              api = client(ep, creds);
               agent.register(api);
               agent.postStatus(api);
               lastStatus = Instant.now();
@@ -154,11 +150,7 @@ final class KubernetesWorker implements SupervisedRunnable {
       tries.add(current);
     }
     for (Endpoint ep : endpoints(cluster, id)) {
-      tries.add(
-          new RestClient(
-              ep.url(),
-              JdkTls.client(
-                  creds.ca(), ep.nodeId(), creds.certificate(), creds.key().getPrivate())));
+      tries.add(client(ep, creds));
     }
     for (RestClient c : tries) {
       try {
@@ -172,6 +164,13 @@ final class KubernetesWorker implements SupervisedRunnable {
       }
     }
     ctx.logger().warning("Could not remove Kubernetes node %s: no API server answered.", id);
+  }
+
+  /** A client of {@code ep} that accepts only that controller's node certificate. */
+  private static RestClient client(Endpoint ep, NodeStorage.Credentials creds) {
+    return new RestClient(
+        ep.url(),
+        JdkTls.client(creds.ca(), ep.nodeId(), creds.certificate(), creds.key().getPrivate()));
   }
 
   /** Controllers with an address: this node first, then the others by ID. */

@@ -1,28 +1,27 @@
 package dev.metropolis.kubernetes.apiserver.http;
 
 import dev.metropolis.osbase.pki.Certificates;
-import java.net.Socket;
+import dev.metropolis.osbase.pki.OneSidedTrustManager;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The server's check of client certificates: the leaf must be signed directly by one of the trusted
  * CAs and be within its validity. Unlike the JDK's PKIX manager it does not insist on clientAuth:
  * node certificates (serverAuth only) are valid client credentials here, and {@code Authenticator}
- * decides what each kind of certificate stands for. Being an {@link X509ExtendedTrustManager}, JSSE
- * uses it as it is.
+ * decides what each kind of certificate stands for.
  */
-final class ClientTrust extends X509ExtendedTrustManager {
+final class ClientTrust extends OneSidedTrustManager {
   private final List<X509Certificate> cas;
 
   ClientTrust(List<X509Certificate> cas) {
+    super(false);
     this.cas = List.copyOf(cas);
   }
 
-  private void verify(X509Certificate[] chain) throws CertificateException {
+  @Override
+  protected void verify(X509Certificate[] chain) throws CertificateException {
     if (chain == null || chain.length == 0) {
       throw new CertificateException("no client certificate");
     }
@@ -35,42 +34,6 @@ final class ClientTrust extends X509ExtendedTrustManager {
     }
     throw new CertificateException(
         "client certificate " + leaf.getSubjectX500Principal() + " is not issued by a trusted CA");
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    verify(chain);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    verify(chain);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    verify(chain);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    throw new CertificateException("the API server does not verify servers");
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    throw new CertificateException("the API server does not verify servers");
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    throw new CertificateException("the API server does not verify servers");
   }
 
   @Override
