@@ -284,6 +284,28 @@ class ControllersTest {
     assertThat(client.configMaps().inNamespace("gc").withName("kept").get()).isNotNull();
   }
 
+  /**
+   * The kubelet stand-in's status write: on the pod as it is now, again on a conflict (the
+   * scheduler or a controller may have written it since the test read it).
+   */
+  private static void setPodStatus(
+      String ns,
+      Pod pod,
+      java.util.function.Consumer<io.fabric8.kubernetes.api.model.PodStatus> change) {
+    for (int attempt = 1; ; attempt++) {
+      Pod current = client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).get();
+      change.accept(current.getStatus());
+      try {
+        client.pods().inNamespace(ns).resource(current).updateStatus();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
   @Test
   void jobRunsToCompletion() throws Exception {
     ok("create", "namespace", "job");
@@ -292,8 +314,7 @@ class ControllersTest {
         Fake.await("job pod", () -> pods("job"), p -> p.size() == 1 && allBound(p)).getFirst();
     assertThat(pod.getMetadata().getLabels()).containsEntry("job-name", "once");
     // the kubelet stand-in: the pod finished
-    pod.getStatus().setPhase("Succeeded");
-    client.pods().inNamespace("job").resource(pod).updateStatus();
+    setPodStatus("job", pod, st -> st.setPhase("Succeeded"));
     var job =
         Fake.await(
             "job complete",
@@ -327,8 +348,7 @@ class ControllersTest {
         "-");
     List<Pod> pods = Fake.await("2 pods", () -> pods("jobs"), p -> p.size() == 2);
     for (Pod p : pods) {
-      p.getStatus().setPhase("Failed");
-      client.pods().inNamespace("jobs").resource(p).updateStatus();
+      setPodStatus("jobs", p, st -> st.setPhase("Failed"));
     }
     var job =
         Fake.await(
@@ -357,17 +377,20 @@ class ControllersTest {
         Fake.await("2 bound pods", () -> pods("svc"), p -> p.size() == 2 && allBound(p));
     // the kubelet stand-in: one pod ready at 10.0.0.1, one running but not ready at 10.0.0.2
     for (int i = 0; i < 2; i++) {
-      Pod p = pods.get(i);
-      p.getStatus().setPodIP("10.0.0." + (i + 1));
-      p.getStatus().setPhase("Running");
-      p.getStatus()
-          .setConditions(
-              List.of(
-                  new PodConditionBuilder()
-                      .withType("Ready")
-                      .withStatus(i == 0 ? "True" : "False")
-                      .build()));
-      client.pods().inNamespace("svc").resource(p).updateStatus();
+      int n = i;
+      setPodStatus(
+          "svc",
+          pods.get(i),
+          st -> {
+            st.setPodIP("10.0.0." + (n + 1));
+            st.setPhase("Running");
+            st.setConditions(
+                List.of(
+                    new PodConditionBuilder()
+                        .withType("Ready")
+                        .withStatus(n == 0 ? "True" : "False")
+                        .build()));
+          });
     }
     var ep =
         Fake.await(
