@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -74,16 +75,30 @@ class ControllerManagerTest {
             () -> c.pods().withName("after-handover").get().getSpec().getNodeName(),
             "worker-a"::equals);
         // someone else takes the lease (as after a partition): b stops at its next attempt
-        Lease stolen = lease(c);
-        stolen.getSpec().setHolderIdentity("intruder");
-        stolen.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
-        stolen.getSpec().setLeaseDurationSeconds(3600);
-        c.leases().inNamespace("kube-system").resource(stolen).update();
+        // b renews every 200 ms, so the take-over may meet a newer version: read again and retry
+        steal(c);
         Fake.await("b follows", follower::leading, leads -> !leads);
       } finally {
         a.close();
         if (b != null) {
           b.close();
+        }
+      }
+    }
+  }
+
+  private static void steal(KubernetesClient c) {
+    for (int attempt = 1; ; attempt++) {
+      Lease stolen = lease(c);
+      stolen.getSpec().setHolderIdentity("intruder");
+      stolen.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+      stolen.getSpec().setLeaseDurationSeconds(3600);
+      try {
+        c.leases().inNamespace("kube-system").resource(stolen).update();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 20) {
+          throw e;
         }
       }
     }
