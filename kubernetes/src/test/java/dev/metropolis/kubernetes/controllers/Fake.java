@@ -86,7 +86,7 @@ final class Fake {
     Map<String, Quantity> resources =
         Map.of(
             "cpu", new Quantity("2"), "memory", new Quantity("4Gi"), "pods", new Quantity("110"));
-    n.setStatus(
+    var status =
         new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
             .withConditions(
                 new NodeConditionBuilder()
@@ -99,8 +99,20 @@ final class Fake {
                     .build())
             .withAllocatable(resources)
             .withCapacity(resources)
-            .build());
-    c.nodes().resource(n).updateStatus();
+            .build();
+    // the node lifecycle controller may write the new Node first: post onto what is there now
+    for (int attempt = 1; ; attempt++) {
+      n.setStatus(status);
+      try {
+        c.nodes().resource(n).updateStatus();
+        break;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 20) {
+          throw e;
+        }
+        n = c.nodes().withName(name).get();
+      }
+    }
     renew(c, name, clock);
   }
 
