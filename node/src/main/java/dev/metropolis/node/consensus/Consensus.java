@@ -59,10 +59,35 @@ public final class Consensus {
     return this::publishClient;
   }
 
+  /**
+   * Waits until etcd accepts connections on its client port. The client's first call must not find
+   * the port closed: gRPC then waits out its reconnect back-off (about a second) before trying
+   * again, although etcd alone is ready within a tenth of that.
+   */
+  private void awaitListening(Context ctx, Instant deadline) throws Exception {
+    java.net.URI url = java.net.URI.create(config.clientUrl());
+    var address = new java.net.InetSocketAddress(url.getHost(), url.getPort());
+    while (true) {
+      ctx.checkCancelled();
+      try (var s = new java.net.Socket()) {
+        s.connect(address, 200);
+        return;
+      } catch (IOException e) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new IllegalStateException("etcd did not listen within " + STARTUP_TIMEOUT, e);
+        }
+        Thread.sleep(LISTEN_POLL.toMillis());
+      }
+    }
+  }
+
+  private static final Duration LISTEN_POLL = Duration.ofMillis(20);
+
   private void publishClient(Context ctx) throws Exception {
     Client c = Etcd.client(config);
     try {
       Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
+      awaitListening(ctx, deadline);
       int polls = 0;
       while (true) {
         ctx.checkCancelled();
