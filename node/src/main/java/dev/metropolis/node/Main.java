@@ -132,6 +132,14 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // A node's RPC traffic is a few connections: one Netty arena each for heap and direct buffers
+    // instead of two per core saves some 10 MiB of idle memory (set before Netty loads).
+    System.setProperty(
+        "io.netty.allocator.numDirectArenas",
+        System.getProperty("io.netty.allocator.numDirectArenas", "1"));
+    System.setProperty(
+        "io.netty.allocator.numHeapArenas",
+        System.getProperty("io.netty.allocator.numHeapArenas", "1"));
     System.exit(new CommandLine(new Main()).execute(args));
   }
 }
