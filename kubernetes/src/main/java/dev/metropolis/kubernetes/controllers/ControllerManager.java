@@ -146,6 +146,7 @@ public final class ControllerManager implements AutoCloseable {
               new Step("deployments", new Deployments(kube)),
               new Step("replicasets", new ReplicaSets(kube)),
               new Step("daemonsets", new DaemonSets(kube)),
+              new Step("statefulsets", new StatefulSets(kube)),
               new Step("jobs", new Jobs(kube)),
               new Step(
                   "nodelifecycle",
@@ -179,6 +180,7 @@ public final class ControllerManager implements AutoCloseable {
       informers.add(c.apps().deployments().inAnyNamespace().runnableInformer(0));
       informers.add(c.apps().replicaSets().inAnyNamespace().runnableInformer(0));
       informers.add(c.apps().daemonSets().inAnyNamespace().runnableInformer(0));
+      informers.add(c.apps().statefulSets().inAnyNamespace().runnableInformer(0));
       informers.add(c.batch().v1().jobs().inAnyNamespace().runnableInformer(0));
       for (SharedIndexInformer<?> i : informers) {
         poke(i);

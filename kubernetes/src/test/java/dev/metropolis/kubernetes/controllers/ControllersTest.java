@@ -306,6 +306,120 @@ class ControllersTest {
     }
   }
 
+  /** The kubelet stand-in: pod {@code name} in {@code ns} runs and is Ready. */
+  private static void runReady(String ns, String name) {
+    setPodStatus(
+        ns,
+        client.pods().inNamespace(ns).withName(name).get(),
+        st -> {
+          st.setPhase("Running");
+          st.setConditions(
+              List.of(new PodConditionBuilder().withType("Ready").withStatus("True").build()));
+        });
+  }
+
+  private static List<String> podNames(String ns) {
+    return pods(ns).stream().map(p -> p.getMetadata().getName()).sorted().toList();
+  }
+
+  @Test
+  void statefulSetMakesOrderedPodsAndRemovesThemFromTheTop() throws Exception {
+    ok("create", "namespace", "sts");
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace("sts")
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+                .withNewMetadata()
+                .withName("db")
+                .endMetadata()
+                .withNewSpec()
+                .withServiceName("db")
+                .withReplicas(3)
+                .withNewSelector()
+                .addToMatchLabels("app", "db")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "db")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("db")
+                .withImage("postgres")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    Pod first = Fake.await("db-0", () -> pods("sts"), p -> p.size() == 1 && allBound(p)).getFirst();
+    assertThat(first.getMetadata().getName()).isEqualTo("db-0");
+    assertThat(first.getSpec().getHostname()).isEqualTo("db-0");
+    assertThat(first.getSpec().getSubdomain()).isEqualTo("db");
+    assertThat(first.getMetadata().getLabels())
+        .containsEntry("app", "db")
+        .containsEntry("statefulset.kubernetes.io/pod-name", "db-0")
+        .containsEntry("apps.kubernetes.io/pod-index", "0")
+        .containsKey("controller-revision-hash");
+    // OrderedReady: db-1 only once db-0 runs and is ready (several resync passes pass first)
+    Thread.sleep(2500);
+    assertThat(podNames("sts")).containsExactly("db-0");
+    runReady("sts", "db-0");
+    Fake.await("db-1", () -> podNames("sts"), n -> n.equals(List.of("db-0", "db-1")));
+    runReady("sts", "db-1");
+    Fake.await("db-2", () -> podNames("sts"), n -> n.size() == 3);
+    runReady("sts", "db-2");
+    var set =
+        Fake.await(
+            "3 ready",
+            () -> client.apps().statefulSets().inNamespace("sts").withName("db").get(),
+            s ->
+                s.getStatus() != null
+                    && Integer.valueOf(3).equals(s.getStatus().getReadyReplicas()));
+    assertThat(set.getStatus().getCurrentRevision())
+        .isEqualTo(set.getStatus().getUpdateRevision())
+        .isEqualTo(first.getMetadata().getLabels().get("controller-revision-hash"));
+    TestCluster.Result done =
+        ok("rollout", "status", "statefulset/db", "-n", "sts", "--timeout=20s");
+    // the defaulted partition (0) makes kubectl report a partitioned roll-out, as upstream's does
+    assertThat(done.out()).contains("partitioned roll out complete: 3 new pods have been updated");
+
+    // a failed pod is replaced under its name
+    String uid = first.getMetadata().getUid();
+    setPodStatus("sts", first, st -> st.setPhase("Failed"));
+    Fake.await(
+        "db-0 replaced",
+        () -> client.pods().inNamespace("sts").withName("db-0").get(),
+        p -> p != null && !p.getMetadata().getUid().equals(uid));
+    runReady("sts", "db-0");
+
+    // scale down: highest ordinal first, one at a time, while the rest are ready
+    ok("scale", "statefulset", "db", "--replicas=1", "-n", "sts");
+    Fake.await("db-0 left", () -> podNames("sts"), n -> n.equals(List.of("db-0")));
+    // the event follows the delete: wait for both
+    List<String> deletes =
+        Fake.await(
+            "delete events",
+            () ->
+                client.v1().events().inNamespace("sts").list().getItems().stream()
+                    .filter(e -> e.getReason().equals("SuccessfulDelete"))
+                    // event names end in the hex time of their making: name order is time order
+                    .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getName()))
+                    .map(e -> e.getMessage())
+                    .filter(m -> !m.startsWith("delete Pod db-0 "))
+                    .toList(),
+            m -> m.size() == 2);
+    assertThat(deletes)
+        .containsExactly(
+            "delete Pod db-2 in StatefulSet db successful",
+            "delete Pod db-1 in StatefulSet db successful");
+
+    ok("delete", "statefulset", "db", "-n", "sts", "--cascade=background");
+    Fake.await("pods gone", () -> pods("sts"), List::isEmpty);
+  }
+
   @Test
   void jobRunsToCompletion() throws Exception {
     ok("create", "namespace", "job");

@@ -70,6 +70,28 @@ final class Defaults {
         }
         pod(spec.withObject("template").withObject("spec"));
       }
+      case "StatefulSet" -> {
+        ObjectNode spec = o.withObject("spec");
+        putIfAbsent(spec, "replicas", 1);
+        putIfAbsent(spec, "revisionHistoryLimit", 10);
+        if (!spec.has("podManagementPolicy")) {
+          spec.put("podManagementPolicy", "OrderedReady");
+        }
+        ObjectNode strategy = spec.withObject("updateStrategy");
+        if (!strategy.has("type")) {
+          strategy.put("type", "RollingUpdate");
+        }
+        if (strategy.path("type").asString().equals("RollingUpdate")) {
+          putIfAbsent(strategy.withObject("rollingUpdate"), "partition", 0);
+        }
+        ObjectNode retention = spec.withObject("persistentVolumeClaimRetentionPolicy");
+        for (String when : new String[] {"whenDeleted", "whenScaled"}) {
+          if (!retention.has(when)) {
+            retention.put(when, "Retain");
+          }
+        }
+        pod(spec.withObject("template").withObject("spec"));
+      }
       case "ReplicaSet" -> {
         ObjectNode spec = o.withObject("spec");
         putIfAbsent(spec, "replicas", 1);
