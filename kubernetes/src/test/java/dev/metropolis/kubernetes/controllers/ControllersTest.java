@@ -416,6 +416,25 @@ class ControllersTest {
             "delete Pod db-2 in StatefulSet db successful",
             "delete Pod db-1 in StatefulSet db successful");
 
+    // a new template: the (ready) pod is replaced by one of the new revision
+    String before = first.getMetadata().getLabels().get("controller-revision-hash");
+    ok("set", "image", "statefulset/db", "db=postgres:17", "-n", "sts");
+    Pod updated =
+        Fake.await(
+            "db-0 of the new revision",
+            () -> client.pods().inNamespace("sts").withName("db-0").get(),
+            p ->
+                p != null
+                    && !before.equals(p.getMetadata().getLabels().get("controller-revision-hash")));
+    assertThat(updated.getSpec().getContainers().getFirst().getImage()).isEqualTo("postgres:17");
+    runReady("sts", "db-0");
+    Fake.await(
+        "revision current",
+        () -> client.apps().statefulSets().inNamespace("sts").withName("db").get().getStatus(),
+        st ->
+            st.getCurrentRevision().equals(st.getUpdateRevision())
+                && !st.getUpdateRevision().equals(before));
+
     ok("delete", "statefulset", "db", "-n", "sts", "--cascade=background");
     Fake.await("pods gone", () -> pods("sts"), List::isEmpty);
   }
