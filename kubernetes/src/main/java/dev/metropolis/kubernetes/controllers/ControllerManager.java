@@ -147,6 +147,7 @@ public final class ControllerManager implements AutoCloseable {
               new Step("replicasets", new ReplicaSets(kube)),
               new Step("daemonsets", new DaemonSets(kube)),
               new Step("statefulsets", new StatefulSets(kube)),
+              new Step("cronjobs", new CronJobs(kube)),
               new Step("jobs", new Jobs(kube)),
               new Step(
                   "nodelifecycle",
@@ -182,6 +183,7 @@ public final class ControllerManager implements AutoCloseable {
       informers.add(c.apps().daemonSets().inAnyNamespace().runnableInformer(0));
       informers.add(c.apps().statefulSets().inAnyNamespace().runnableInformer(0));
       informers.add(c.batch().v1().jobs().inAnyNamespace().runnableInformer(0));
+      informers.add(c.batch().v1().cronjobs().inAnyNamespace().runnableInformer(0));
       for (SharedIndexInformer<?> i : informers) {
         poke(i);
         i.start()

@@ -41,13 +41,16 @@ final class Jobs implements Controller {
     }
   }
 
-  private static boolean finished(JobStatus s) {
+  static boolean finished(JobStatus s) {
+    return has(s, "Complete") || has(s, "Failed");
+  }
+
+  /** Whether the job's condition {@code type} is True. */
+  static boolean has(JobStatus s, String type) {
     return s != null
         && s.getConditions() != null
         && s.getConditions().stream()
-            .anyMatch(c ->
-                ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))
-                    && "True".equals(c.getStatus()));
+            .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private void sync(Job job, List<Pod> all) {

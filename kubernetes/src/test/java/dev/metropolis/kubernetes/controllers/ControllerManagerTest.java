@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -88,20 +87,13 @@ class ControllerManagerTest {
   }
 
   private static void steal(KubernetesClient c) {
-    for (int attempt = 1; ; attempt++) {
+    Fake.onConflict(() -> {
       Lease stolen = lease(c);
       stolen.getSpec().setHolderIdentity("intruder");
       stolen.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
       stolen.getSpec().setLeaseDurationSeconds(3600);
-      try {
-        c.leases().inNamespace("kube-system").resource(stolen).update();
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 20) {
-          throw e;
-        }
-      }
-    }
+      c.leases().inNamespace("kube-system").resource(stolen).update();
+    });
   }
 
   @Test

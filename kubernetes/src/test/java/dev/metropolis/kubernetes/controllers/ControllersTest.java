@@ -292,18 +292,11 @@ class ControllersTest {
       String ns,
       Pod pod,
       java.util.function.Consumer<io.fabric8.kubernetes.api.model.PodStatus> change) {
-    for (int attempt = 1; ; attempt++) {
+    Fake.onConflict(() -> {
       Pod current = client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).get();
       change.accept(current.getStatus());
-      try {
-        client.pods().inNamespace(ns).resource(current).updateStatus();
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 10) {
-          throw e;
-        }
-      }
-    }
+      client.pods().inNamespace(ns).resource(current).updateStatus();
+    });
   }
 
   /** The kubelet stand-in: pod {@code name} in {@code ns} runs and is Ready. */

@@ -71,18 +71,17 @@ final class Fake {
 
   /** Registers worker {@code name}: a Ready Node with 2 cpu, 4 GiB, 110 pods and a fresh Lease. */
   static void worker(KubernetesClient c, String name, Map<String, String> labels, Clock clock) {
-    Node n =
-        c.nodes()
-            .resource(
-                new NodeBuilder()
-                    .withNewMetadata()
-                    .withName(name)
-                    .withLabels(labels)
-                    .endMetadata()
-                    .withNewSpec()
-                    .endSpec()
-                    .build())
-            .create();
+    c.nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .endSpec()
+                .build())
+        .create();
     Map<String, Quantity> resources =
         Map.of(
             "cpu", new Quantity("2"), "memory", new Quantity("4Gi"), "pods", new Quantity("110"));
@@ -101,19 +100,29 @@ final class Fake {
             .withCapacity(resources)
             .build();
     // the node lifecycle controller may write the new Node first: post onto what is there now
+    onConflict(() -> {
+      Node current = c.nodes().withName(name).get();
+      current.setStatus(status);
+      c.nodes().resource(current).updateStatus();
+    });
+    renew(c, name, clock);
+  }
+
+  /**
+   * Runs {@code write} (a read and a write of what was read) again while it meets a conflict: a
+   * controller may have written the object in between, as a real kubelet's writes also meet.
+   */
+  static void onConflict(Runnable write) {
     for (int attempt = 1; ; attempt++) {
-      n.setStatus(status);
       try {
-        c.nodes().resource(n).updateStatus();
-        break;
+        write.run();
+        return;
       } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
         if (e.getCode() != 409 || attempt == 20) {
           throw e;
         }
-        n = c.nodes().withName(name).get();
       }
     }
-    renew(c, name, clock);
   }
 
   /** Renews (or creates) the node's Lease at the clock's now, as the worker does every 10 s. */

@@ -92,6 +92,20 @@ final class Defaults {
         }
         pod(spec.withObject("template").withObject("spec"));
       }
+      case "CronJob" -> {
+        ObjectNode spec = o.withObject("spec");
+        if (!spec.has("concurrencyPolicy")) {
+          spec.put("concurrencyPolicy", "Allow");
+        }
+        if (!spec.has("suspend")) {
+          spec.put("suspend", false);
+        }
+        putIfAbsent(spec, "successfulJobsHistoryLimit", 3);
+        putIfAbsent(spec, "failedJobsHistoryLimit", 1);
+        ObjectNode job = spec.withObject("jobTemplate").withObject("spec");
+        putIfAbsent(job, "backoffLimit", 6);
+        pod(job.withObject("template").withObject("spec"));
+      }
       case "ReplicaSet" -> {
         ObjectNode spec = o.withObject("spec");
         putIfAbsent(spec, "replicas", 1);

@@ -178,6 +178,7 @@ final class Resources {
     o.put("kind", t.kind()).put("apiVersion", t.apiVersion());
     Defaults.apply(t, o);
     Defaults.onCreate(t, o);
+    FieldChecks.check(t, o);
     if (t.kind().equals("Service")) {
       serviceIps.allocate(o, dryRun);
     }
@@ -331,6 +332,7 @@ final class Resources {
     }
     result.put("kind", t.kind()).put("apiVersion", t.apiVersion());
     Defaults.apply(t, result);
+    FieldChecks.check(t, result);
     if (t.generation()) {
       long generation = oldMeta.path("generation").asLong(1);
       if (!spec(old).equals(spec(result))) {
