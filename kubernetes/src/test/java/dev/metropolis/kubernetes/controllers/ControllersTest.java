@@ -376,6 +376,9 @@ class ControllersTest {
         .isEqualTo(first.getMetadata().getLabels().get("controller-revision-hash"));
     TestCluster.Result done =
         ok("rollout", "status", "statefulset/db", "-n", "sts", "--timeout=20s");
+    assertThat(ok("get", "statefulset", "db", "-n", "sts").out())
+        .containsPattern("NAME +READY +AGE\\n")
+        .containsPattern("db +3/3 +");
     // the defaulted partition (0) makes kubectl report a partitioned roll-out, as upstream's does
     assertThat(done.out()).contains("partitioned roll out complete: 3 new pods have been updated");
 

@@ -143,6 +143,15 @@ class CronJobsTest {
           () -> cronJob(c).getStatus(),
           s -> s.getLastSuccessfulTime() != null && s.getActive().size() == 1);
 
+      TestCluster.Result table = cluster.kubectl("get", "cronjob,jobs", "-n", "cron");
+      assertThat(table.out())
+          .containsPattern(
+              "NAME +SCHEDULE +TIMEZONE +SUSPEND +ACTIVE +LAST SCHEDULE +AGE\\n"
+                  + "cronjob.batch/tick +\\*/5 \\* \\* \\* \\* +<none> +False +1 +")
+          .containsPattern("NAME +STATUS +COMPLETIONS +DURATION +AGE\\n")
+          .containsPattern("job.batch/" + first.getMetadata().getName() + " +Complete +1/1 +")
+          .containsPattern("job.batch/" + second.getMetadata().getName() + " +Running +0/1 +");
+
       // the second finishes: history of one success, so the first goes
       succeed(c, second);
       Fake.await(

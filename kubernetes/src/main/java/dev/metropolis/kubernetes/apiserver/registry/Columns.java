@@ -266,6 +266,106 @@ final class Columns {
     return all.size() > 3 ? shown + " + " + (all.size() - 3) + " more..." : shown;
   }
 
+  static List<Column> statefulSets() {
+    return concat(
+        List.of(
+            name(),
+            Column.text(
+                "Ready",
+                "Number of the pod with ready state",
+                (o, now) ->
+                    o.path("status").path("readyReplicas").asInt(0)
+                        + "/"
+                        + o.path("spec").path("replicas").asInt(0)),
+            age()),
+        templateColumns().subList(0, 2));
+  }
+
+  static List<Column> jobs() {
+    return concat(
+        List.of(
+            name(),
+            Column.text("Status", "Status of the job.", (o, now) -> jobStatus(o)),
+            Column.text(
+                "Completions", "The completion status of the job.", (o, now) -> jobCompletions(o)),
+            Column.text(
+                "Duration", "Time required to complete the job.", (o, now) -> jobDuration(o, now)),
+            age()),
+        templateColumns());
+  }
+
+  static List<Column> cronJobs() {
+    return List.of(
+        name(),
+        Column.text(
+            "Schedule",
+            "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.",
+            (o, now) -> text(o, "spec", "schedule")),
+        Column.text(
+            "Timezone",
+            "The time zone name for the given schedule.",
+            (o, now) -> orNone(text(o, "spec", "timeZone"))),
+        Column.text(
+            "Suspend",
+            "This flag tells the controller to suspend subsequent executions.",
+            (o, now) -> o.path("spec").path("suspend").asBoolean(false) ? "True" : "False"),
+        Column.integer(
+            "Active",
+            "A list of pointers to currently running jobs.",
+            (o, now) -> o.path("status").path("active").size()),
+        Column.text(
+            "Last Schedule",
+            "Information when was the last time the job was successfully scheduled.",
+            (o, now) -> {
+              String t = text(o, "status", "lastScheduleTime");
+              return t.isEmpty() ? NONE : age(t, now);
+            }),
+        age());
+  }
+
+  private static boolean jobCondition(ObjectNode o, String type) {
+    for (JsonNode c : o.path("status").path("conditions")) {
+      if (text(c, "type").equals(type) && text(c, "status").equals("True")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** kubectl 1.30+'s job status: Complete, Failed, Suspended, FailureTarget or Running. */
+  private static String jobStatus(ObjectNode o) {
+    for (String type : new String[] {"Complete", "Failed", "Suspended", "FailureTarget"}) {
+      if (jobCondition(o, type)) {
+        return type;
+      }
+    }
+    return "Running";
+  }
+
+  private static String jobCompletions(ObjectNode o) {
+    int succeeded = o.path("status").path("succeeded").asInt(0);
+    JsonNode completions = o.path("spec").path("completions");
+    if (completions.isNumber()) {
+      return succeeded + "/" + completions.asInt();
+    }
+    int parallelism = o.path("spec").path("parallelism").asInt(1);
+    return succeeded + "/1" + (parallelism > 1 ? " of " + parallelism : "");
+  }
+
+  private static String jobDuration(ObjectNode o, Instant now) {
+    String start = text(o, "status", "startTime");
+    if (start.isEmpty()) {
+      return "";
+    }
+    String end = text(o, "status", "completionTime");
+    try {
+      Instant from = Instant.parse(start);
+      return humanDuration(Duration.between(from, end.isEmpty() ? now : Instant.parse(end)));
+    } catch (DateTimeParseException e) {
+      return "";
+    }
+  }
+
   static List<Column> daemonSets() {
     return concat(
         List.of(

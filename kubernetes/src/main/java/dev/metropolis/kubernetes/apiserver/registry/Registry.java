@@ -129,6 +129,7 @@ public final class Registry {
                 .all()
                 .status()
                 .scale()
+                .columns(Columns.statefulSets())
                 .generation()
                 .build(),
             row("apps/v1", "daemonsets", DaemonSet.class)
@@ -138,11 +139,17 @@ public final class Registry {
                 .columns(Columns.daemonSets())
                 .generation()
                 .build(),
-            row("batch/v1", "jobs", Job.class).all().status().generation().build(),
+            row("batch/v1", "jobs", Job.class)
+                .all()
+                .status()
+                .columns(Columns.jobs())
+                .generation()
+                .build(),
             row("batch/v1", "cronjobs", CronJob.class)
                 .shortNames("cj")
                 .all()
                 .status()
+                .columns(Columns.cronJobs())
                 .generation()
                 .build(),
             row("coordination.k8s.io/v1", "leases", Lease.class).columns(Columns.leases()).build(),
