@@ -175,13 +175,7 @@ final class Columns {
     return concat(
         List.of(
             name(),
-            Column.text(
-                "Ready",
-                "Number of the pod with ready state",
-                (o, now) ->
-                    o.path("status").path("readyReplicas").asInt(0)
-                        + "/"
-                        + o.path("spec").path("replicas").asInt(0)),
+            readyOfReplicas(),
             Column.integer(
                 "Up-to-date",
                 "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
@@ -192,6 +186,17 @@ final class Columns {
                 (o, now) -> o.path("status").path("availableReplicas").asInt(0)),
             age()),
         templateColumns());
+  }
+
+  /** READY as ready/desired replicas (deployments, stateful sets). */
+  private static Column readyOfReplicas() {
+    return Column.text(
+        "Ready",
+        "Number of the pod with ready state",
+        (o, now) ->
+            o.path("status").path("readyReplicas").asInt(0)
+                + "/"
+                + o.path("spec").path("replicas").asInt(0));
   }
 
   /** The wide columns of workloads with a pod template (deployments, replica sets). */
@@ -267,18 +272,7 @@ final class Columns {
   }
 
   static List<Column> statefulSets() {
-    return concat(
-        List.of(
-            name(),
-            Column.text(
-                "Ready",
-                "Number of the pod with ready state",
-                (o, now) ->
-                    o.path("status").path("readyReplicas").asInt(0)
-                        + "/"
-                        + o.path("spec").path("replicas").asInt(0)),
-            age()),
-        templateColumns().subList(0, 2));
+    return concat(List.of(name(), readyOfReplicas(), age()), templateColumns().subList(0, 2));
   }
 
   static List<Column> jobs() {
