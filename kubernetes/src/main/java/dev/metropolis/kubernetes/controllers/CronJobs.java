@@ -92,14 +92,15 @@ final class CronJobs implements Controller {
   }
 
   private void sync(CronJob cj, List<Job> all) {
-    String ns = cj.getMetadata().getNamespace();
     List<Job> owned = new ArrayList<>();
     for (Job j : all) {
       if (Pods.controlledBy(j, cj) && j.getMetadata().getDeletionTimestamp() == null) {
         owned.add(j);
       }
     }
-    List<Job> active = owned.stream().filter(j -> !Jobs.finished(j.getStatus())).toList();
+    // kept current by start(): the status reports what this pass leaves running
+    List<Job> active =
+        new ArrayList<>(owned.stream().filter(j -> !Jobs.finished(j.getStatus())).toList());
     CronJobStatus old = cj.getStatus();
     Instant lastSchedule = old == null ? null : time(old.getLastScheduleTime());
     Instant now = kube.now();
@@ -147,18 +148,13 @@ final class CronJobs implements Controller {
       }
     }
     removeHistory(cj, owned);
-    writeStatus(
-        cj,
-        old,
-        kube.client().batch().v1().jobs().inNamespace(ns).list().getItems().stream()
-            .filter(j -> Pods.controlledBy(j, cj) && !Jobs.finished(j.getStatus()))
-            .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
-            .toList(),
-        lastSchedule,
-        owned);
+    writeStatus(cj, old, active, lastSchedule, owned);
   }
 
-  /** Starts the job of time {@code at} as the concurrency policy allows; true if it is handled. */
+  /**
+   * Starts the job of time {@code at} as the concurrency policy allows, updating {@code active};
+   * true if the time is handled.
+   */
   private boolean start(CronJob cj, Instant at, List<Job> active) {
     String ns = cj.getMetadata().getNamespace();
     String name = cj.getMetadata().getName() + "-" + (at.getEpochSecond() / 60);
@@ -186,6 +182,7 @@ final class CronJobs implements Controller {
             "Deleted job " + j.getMetadata().getName(),
             COMPONENT);
       }
+      active.clear();
     }
     var template = cj.getSpec().getJobTemplate();
     Map<String, String> labels = new HashMap<>();
@@ -211,7 +208,7 @@ final class CronJobs implements Controller {
             .withSpec(Templates.copy(template.getSpec()))
             .build();
     try {
-      kube.client().batch().v1().jobs().inNamespace(ns).resource(job).create();
+      active.add(kube.client().batch().v1().jobs().inNamespace(ns).resource(job).create());
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;

@@ -318,35 +318,22 @@ class ControllersTest {
   @Test
   void statefulSetMakesOrderedPodsAndRemovesThemFromTheTop() throws Exception {
     ok("create", "namespace", "sts");
-    client
-        .apps()
-        .statefulSets()
-        .inNamespace("sts")
-        .resource(
-            new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
-                .withNewMetadata()
-                .withName("db")
-                .endMetadata()
-                .withNewSpec()
-                .withServiceName("db")
-                .withReplicas(3)
-                .withNewSelector()
-                .addToMatchLabels("app", "db")
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("app", "db")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("db")
-                .withImage("postgres")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
+    cluster.kubectlStdin(
+        """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: db, namespace: sts}
+        spec:
+          serviceName: db
+          replicas: 3
+          selector: {matchLabels: {app: db}}
+          template:
+            metadata: {labels: {app: db}}
+            spec: {containers: [{name: db, image: postgres}]}
+        """,
+        "apply",
+        "-f",
+        "-");
     Pod first = Fake.await("db-0", () -> pods("sts"), p -> p.size() == 1 && allBound(p)).getFirst();
     assertThat(first.getMetadata().getName()).isEqualTo("db-0");
     assertThat(first.getSpec().getHostname()).isEqualTo("db-0");

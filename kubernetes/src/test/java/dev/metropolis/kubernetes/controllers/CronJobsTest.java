@@ -30,6 +30,24 @@ class CronJobsTest {
     return c.batch().v1().cronjobs().inNamespace("cron").withName("tick").get();
   }
 
+  /**
+   * Changes the CronJob's spec; the controller writes its status meanwhile: again on a conflict.
+   */
+  private static void editSpec(
+      KubernetesClient c,
+      java.util.function.Consumer<io.fabric8.kubernetes.api.model.batch.v1.CronJobSpec> change) {
+    Fake.onConflict(() ->
+        c.batch()
+            .v1()
+            .cronjobs()
+            .inNamespace("cron")
+            .withName("tick")
+            .edit(cj -> {
+              change.accept(cj.getSpec());
+              return cj;
+            }));
+  }
+
   /** The kubelet stand-in: the job's pod succeeded (again on a conflict). */
   private static void succeed(KubernetesClient c, Job job) {
     Pod pod =
@@ -90,18 +108,12 @@ class CronJobsTest {
       var spec = cronJob(c).getSpec();
       assertThat(spec.getConcurrencyPolicy()).isEqualTo("Allow");
       assertThat(spec.getSuccessfulJobsHistoryLimit()).isEqualTo(3);
-      // the controller writes status meanwhile: edit what is there now
-      Fake.onConflict(() ->
-          c.batch()
-              .v1()
-              .cronjobs()
-              .inNamespace("cron")
-              .withName("tick")
-              .edit(cj -> {
-                cj.getSpec().setConcurrencyPolicy("Forbid");
-                cj.getSpec().setSuccessfulJobsHistoryLimit(1);
-                return cj;
-              }));
+      editSpec(
+          c,
+          s -> {
+            s.setConcurrencyPolicy("Forbid");
+            s.setSuccessfulJobsHistoryLimit(1);
+          });
       Thread.sleep(2500); // several passes: nothing is due yet
       assertThat(jobs(c)).isEmpty();
 
@@ -160,16 +172,7 @@ class CronJobsTest {
           n -> n.equals(List.of(second.getMetadata().getName())));
 
       // suspended: time passes, no job
-      Fake.onConflict(() ->
-          c.batch()
-              .v1()
-              .cronjobs()
-              .inNamespace("cron")
-              .withName("tick")
-              .edit(x -> {
-                x.getSpec().setSuspend(true);
-                return x;
-              }));
+      editSpec(c, s -> s.setSuspend(true));
       clock.advance(Duration.ofMinutes(10));
       Thread.sleep(2500);
       assertThat(jobs(c)).hasSize(1);

@@ -102,9 +102,12 @@ final class Defaults {
         }
         putIfAbsent(spec, "successfulJobsHistoryLimit", 3);
         putIfAbsent(spec, "failedJobsHistoryLimit", 1);
-        ObjectNode job = spec.withObject("jobTemplate").withObject("spec");
-        putIfAbsent(job, "backoffLimit", 6);
-        pod(job.withObject("template").withObject("spec"));
+        // the job's own defaults come when the controller creates it
+        pod(
+            spec.withObject("jobTemplate")
+                .withObject("spec")
+                .withObject("template")
+                .withObject("spec"));
       }
       case "ReplicaSet" -> {
         ObjectNode spec = o.withObject("spec");
