@@ -81,8 +81,11 @@ class SupervisorTest {
                 .startsWith("FATAL")
                 .contains("java.io.IOException: disk on fire")
                 .contains("SupervisorTest"));
-    // The parent is not affected by a child's death.
+    // The parent is not affected by a child's death. (The child may die before the parent has
+    // signalled healthy after starting it, so wait for that first.)
+    h.rec.await("root", HEALTHY);
     assertThat(h.info("root").state()).isEqualTo(HEALTHY);
+    assertThat(h.rec.count("root", DEAD)).isZero();
 
     h.time.advance(Duration.ofMillis(250));
     h.rec.await("root.failing", DEAD, 2);
