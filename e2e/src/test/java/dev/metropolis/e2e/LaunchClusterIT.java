@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.metropolis.launch.Directories;
 import dev.metropolis.launch.Eventually;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -272,6 +273,69 @@ class LaunchClusterIT {
     try (var s = Files.walk(parent)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
+  }
+
+  /**
+   * Ctrl-C while the cluster is still forming: node 0 runs and node 1 has started when SIGTERM
+   * comes. launch-cluster exits 143 (128 + SIGTERM) and leaves no node, etcd or nanoswitch process
+   * and no namespace behind.
+   */
+  @Test
+  void stopDuringLaunchLeavesNothing() throws Exception {
+    assumeTrue(Harness.isRoot(), "launch-cluster needs root for network namespaces");
+    Path launchDir = Files.createTempDirectory("launch-it-");
+    Files.delete(launchDir);
+    Path kubeconfig = Files.createTempFile("launch-it-kubeconfig-", "");
+    Files.delete(kubeconfig);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                launchCluster(
+                    List.of(), "--num-nodes=2", "--quiet-nodes", "--launch-dir=" + launchDir))
+            .redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    Process p = pb.start();
+    StringBuilder out = new StringBuilder();
+    try (var r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null && !line.contains("Taking ownership")) {
+        out.append(line).append('\n');
+      }
+      assertTrue(line != null, "launch-cluster ended before taking ownership:\n" + out);
+      out.append(line).append('\n');
+      List<ProcessHandle> started = ofLaunch(launchDir);
+      assertTrue(started.size() >= 2, "node 0 (and its etcd) should run by now: " + started);
+      stop(p, r, out);
+    } finally {
+      ensureStopped(p);
+    }
+    assertEquals(143, p.exitValue(), out.toString()); // 128 + SIGTERM, as for any stopped JVM
+    assertTrue(out.toString().contains("Stopped; nothing left behind"), out.toString());
+    assertFalse(out.toString().contains("Launch: Cluster running!"), out.toString());
+    List<ProcessHandle> left = ofLaunch(launchDir);
+    left.forEach(ProcessHandle::destroyForcibly); // so that a failure here leaks nothing either
+    assertEquals(List.of(), left, "processes of the launch left behind");
+    Matcher ns =
+        Pattern.compile("in /run/netns/(\\S+)-sw ")
+            .matcher(Files.readString(launchDir.resolve("nanoswitch.log")));
+    assertTrue(ns.find(), "the nanoswitch log names no switch namespace");
+    String prefix = ns.group(1) + "-";
+    assertEquals(
+        List.of(),
+        namespaces().stream().filter(n -> n.startsWith(prefix)).toList(),
+        "namespaces left behind");
+    assertFalse(
+        Files.exists(kubeconfig) && Files.readString(kubeconfig).contains("launch-cluster"),
+        "a kubectl context was left behind");
+    Directories.deleteTree(launchDir);
+  }
+
+  /** Live processes whose command line names {@code launchDir}: nodes, their etcd, the switch. */
+  private static List<ProcessHandle> ofLaunch(Path launchDir) {
+    return ProcessHandle.allProcesses()
+        .filter(
+            h -> h.isAlive() && h.info().commandLine().orElse("").contains(launchDir.toString()))
+        .toList();
   }
 
   /** --ram is checked before anything is made; a bad value is a usage error (exit 2). */

@@ -58,7 +58,13 @@ import java.util.concurrent.TimeUnit;
 public final class LocalCluster implements AutoCloseable {
   private final Path dir;
   private final Path nodeJar;
-  private final List<NodeProcess> nodes = new ArrayList<>();
+
+  /** Copy-on-write: a stop from another thread (Ctrl-C) reads it while a launch adds nodes. */
+  private final List<NodeProcess> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Set once by {@link #close}; no node starts after it (guarded by this). */
+  private boolean closed;
+
   private final String subnet;
 
   /** The namespaced network nodes live in, or null for nodes on this host's loopback. */
@@ -222,8 +228,25 @@ public final class LocalCluster implements AutoCloseable {
   public static LocalCluster launch(
       Path nodeJar, Options o, VirtualNetwork network, java.util.function.Consumer<String> progress)
       throws Exception {
+    return launch(nodeJar, o, network, progress, c -> {});
+  }
+
+  /**
+   * Like {@link #launch(Path, Options, VirtualNetwork, java.util.function.Consumer)}, giving the
+   * cluster to {@code prepared} before any node process starts, so that another thread (a Ctrl-C
+   * handler) can {@link #close} it while the launch still runs: the launch then fails, and no
+   * process it started outlives the close.
+   */
+  public static LocalCluster launch(
+      Path nodeJar,
+      Options o,
+      VirtualNetwork network,
+      java.util.function.Consumer<String> progress,
+      java.util.function.Consumer<LocalCluster> prepared)
+      throws Exception {
     progress.accept("Starting node 0 (bootstraps the cluster)...");
     LocalCluster c = prepare(nodeJar, o.configuration(), network, o.ramMiB(), o.aot());
+    prepared.accept(c);
     try {
       // In the virtual network this waits for node 0's lease, so node 0 has the first address.
       c.startNode(0);
@@ -645,7 +668,14 @@ public final class LocalCluster implements AutoCloseable {
     for (int i : indexes) {
       NodeProcess n = nodes.get(i);
       offsets.put(i, Files.exists(n.spec().logFile()) ? Files.size(n.spec().logFile()) : 0);
-      n.start();
+      // Under the lock close() takes: a node either starts before the close (which then stops
+      // it) or not at all.
+      synchronized (this) {
+        if (closed) {
+          throw new IllegalStateException("cluster closed: node " + i + " not started");
+        }
+        n.start();
+      }
     }
     if (net != null) {
       for (var e : offsets.entrySet()) {
@@ -926,9 +956,14 @@ public final class LocalCluster implements AutoCloseable {
     return net;
   }
 
+  /** Stops every node and removes what the cluster made; a second call does nothing. */
   @Override
   public void close() {
     synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
       if (leaderChannel != null) {
         leaderChannel.shutdownNow();
         leaderChannel = null;

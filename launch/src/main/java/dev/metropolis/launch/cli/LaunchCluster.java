@@ -162,7 +162,8 @@ public final class LaunchCluster implements Callable<Integer> {
       }
       throw e;
     }
-    List<Tail> tails = new ArrayList<>();
+    // Copy-on-write: the launch adds node tails while a stop may be closing them.
+    List<Tail> tails = new java.util.concurrent.CopyOnWriteArrayList<>();
     if (!quietNodes) {
       tails.add(Tail.start(net.nanoswitchLog(), "99| ", out));
     }
@@ -218,11 +219,19 @@ public final class LaunchCluster implements Callable<Integer> {
                         Tail.start(dir.resolve("node-" + i + ".log"), "%02d| ".formatted(i), out));
                   }
                 }
+              },
+              prepared -> {
+                // From here a stop closes the cluster (its nodes and network) even mid-launch.
+                synchronized (ref) {
+                  if (stop.getCount() == 0) {
+                    prepared.close();
+                    throw new IllegalStateException("stopped before the launch began");
+                  }
+                  ref[0] = prepared;
+                }
               });
-      synchronized (ref) {
-        ref[0] = cluster;
-      }
       if (stop.getCount() == 0) {
+        done.await();
         return 130;
       }
       for (int i : new TreeSet<>(kc)) {
