@@ -7,6 +7,7 @@ import dev.metropolis.metroctl.client.MetroctlException;
 import dev.metropolis.metroctl.client.Prewarm;
 import dev.metropolis.metroctl.client.Prompter;
 import dev.metropolis.metroctl.client.RpcErrors;
+import dev.metropolis.rpc.JdkTls;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -222,6 +223,7 @@ public final class Metroctl implements Runnable {
   private static final String NETTY_ALLOCATOR = "io.netty.allocator.type";
 
   public static void main(String[] args) {
+    JdkTls.offerX25519Only();
     // metroctl verifies servers with its own trust managers only, yet each JDK SSLContext reads
     // the default trust store (cacerts, ~150 certificates) when it initialises: tens of
     // milliseconds each, three times over. An empty store is enough; a store the user names wins.

@@ -7,6 +7,7 @@ import dev.metropolis.osbase.logtree.ConsoleWriter;
 import dev.metropolis.osbase.logtree.LogTree;
 import dev.metropolis.osbase.supervisor.RunnableInfo;
 import dev.metropolis.osbase.supervisor.Supervisor;
+import dev.metropolis.rpc.JdkTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -132,6 +133,7 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    JdkTls.offerX25519Only();
     // A node's RPC traffic is a few connections: one Netty arena each for heap and direct buffers
     // instead of two per core saves some 10 MiB of idle memory (set before Netty loads).
     System.setProperty(

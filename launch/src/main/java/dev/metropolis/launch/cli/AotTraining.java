@@ -7,6 +7,7 @@ import dev.metropolis.launch.NodeParametersFiles;
 import dev.metropolis.launch.NodeProcess;
 import dev.metropolis.launch.UserNamespace;
 import dev.metropolis.launch.VirtualNetwork;
+import dev.metropolis.rpc.JdkTls;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ public final class AotTraining {
   private AotTraining() {}
 
   public static void main(String[] args) throws Exception {
+    JdkTls.offerX25519Only();
     Path root = Path.of(System.getProperty("metropolis.root", ".")).toAbsolutePath().normalize();
     Path nodeJar = root.resolve("node/target/metropolis-node.jar");
     Path nanoswitchJar = root.resolve("nanoswitch/target/metropolis-nanoswitch.jar");

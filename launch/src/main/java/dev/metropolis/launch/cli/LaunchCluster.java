@@ -10,6 +10,7 @@ import dev.metropolis.launch.UserNamespace;
 import dev.metropolis.launch.VirtualNetwork;
 import dev.metropolis.metroctl.client.Kubeconfig;
 import dev.metropolis.osbase.pki.Pem;
+import dev.metropolis.rpc.JdkTls;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -541,6 +542,7 @@ public final class LaunchCluster implements Callable<Integer> {
   }
 
   public static void main(String[] args) throws Exception {
+    JdkTls.offerX25519Only();
     if (!UserNamespace.isRoot()) {
       // Without root, the network namespaces belong to a user namespace of our own.
       System.exit(UserNamespace.reexec());
