@@ -788,24 +788,29 @@ public final class LocalCluster implements AutoCloseable {
   public X509Certificate awaitCurator(int i, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
-    while (System.nanoTime() < deadline) {
-      if (!nodes.get(i).isAlive()) {
-        throw new IllegalStateException("node " + i + " exited; its log:\n" + nodes.get(i).log());
+    // One channel for every attempt: once connected, later attempts need no new TLS handshake.
+    ManagedChannel ch = rpc(address(i), 7835).insecure().build();
+    try {
+      while (System.nanoTime() < deadline) {
+        if (!nodes.get(i).isAlive()) {
+          throw new IllegalStateException("node " + i + " exited; its log:\n" + nodes.get(i).log());
+        }
+        try {
+          var resp =
+              CuratorLocalGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(2, TimeUnit.SECONDS)
+                  .getCACertificate(GetCACertificateRequest.getDefaultInstance());
+          ca = Pem.parseCertificate(resp.getIdentityCaCertificate().toByteArray());
+          return ca;
+        } catch (RuntimeException e) {
+          last = e;
+        }
+        Thread.sleep(POLL_INTERVAL.toMillis());
+        // A refused connection puts the channel into back-off (1 s and growing): retry now.
+        ch.resetConnectBackoff();
       }
-      ManagedChannel ch = rpc(address(i), 7835).insecure().build();
-      try {
-        var resp =
-            CuratorLocalGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(2, TimeUnit.SECONDS)
-                .getCACertificate(GetCACertificateRequest.getDefaultInstance());
-        ca = Pem.parseCertificate(resp.getIdentityCaCertificate().toByteArray());
-        return ca;
-      } catch (RuntimeException e) {
-        last = e;
-      } finally {
-        ch.shutdownNow();
-      }
-      Thread.sleep(POLL_INTERVAL.toMillis());
+    } finally {
+      ch.shutdownNow();
     }
     throw new IllegalStateException("node " + i + " did not serve within " + timeout + ": " + last);
   }

@@ -4,6 +4,8 @@ import dev.metropolis.api.curator.CuratorLocalGrpc;
 import dev.metropolis.api.curator.GetCurrentLeaderRequest;
 import dev.metropolis.node.storage.NodeStorage;
 import dev.metropolis.rpc.RpcChannelBuilder;
+import io.grpc.Channel;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -26,35 +28,53 @@ public final class CuratorConnection {
 
   private CuratorConnection() {}
 
-  public static ManagedChannel toLeader(List<Endpoint> candidates, NodeStorage.Credentials creds)
+  /** A channel to the curator leader, and where that leader is. */
+  public record Leader(Endpoint endpoint, ManagedChannel channel) {}
+
+  public static Leader toLeader(List<Endpoint> candidates, NodeStorage.Credentials creds)
       throws InterruptedException {
     return toLeader(candidates, e -> dial(e, creds));
   }
 
+  /**
+   * Where the curator behind {@code ch} says the leader is (an empty host if it knows of none).
+   * Only the first answer of the stream is read; the call is then cancelled.
+   */
+  public static Endpoint leaderAccordingTo(Channel ch) {
+    try (Context.CancellableContext call = Context.current().withCancellation()) {
+      var leader =
+          call.call(() ->
+              CuratorLocalGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(5, TimeUnit.SECONDS)
+                  .getCurrentLeader(GetCurrentLeaderRequest.getDefaultInstance())
+                  .next());
+      return new Endpoint(leader.getLeaderHost(), leader.getLeaderPort());
+    } catch (StatusRuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("asking for the leader: " + e, e);
+    }
+  }
+
   /** The leader, found and dialled with whatever credentials {@code dialer} presents. */
-  public static ManagedChannel toLeader(
+  public static Leader toLeader(
       List<Endpoint> candidates, java.util.function.Function<Endpoint, ManagedChannel> dialer)
       throws InterruptedException {
     List<String> errors = new ArrayList<>();
     for (Endpoint e : candidates) {
       ManagedChannel ch = dialer.apply(e);
       try {
-        var leader =
-            CuratorLocalGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(5, TimeUnit.SECONDS)
-                .getCurrentLeader(GetCurrentLeaderRequest.getDefaultInstance())
-                .next();
-        Endpoint target = new Endpoint(leader.getLeaderHost(), leader.getLeaderPort());
+        Endpoint target = leaderAccordingTo(ch);
         if (target.host().isEmpty()) {
-          errors.add(e + ": leader " + leader.getLeaderNodeId() + " has no known address");
+          errors.add(e + ": the leader has no known address");
           ch.shutdownNow();
           continue;
         }
         if (target.equals(e)) {
-          return ch;
+          return new Leader(e, ch);
         }
         ch.shutdownNow();
-        return dialer.apply(target);
+        return new Leader(target, dialer.apply(target));
       } catch (StatusRuntimeException ex) {
         errors.add(e + ": " + ex.getStatus());
         ch.shutdownNow();

@@ -74,12 +74,13 @@ final class Register {
     }
     ManagedChannel ch =
         CuratorConnection.toLeader(
-            candidates,
-            e ->
-                RpcChannelBuilder.forAddress(e.host(), e.port())
-                    .ephemeralCredentials(nodeKey)
-                    .verifyNode(ca)
-                    .build());
+                candidates,
+                e ->
+                    RpcChannelBuilder.forAddress(e.host(), e.port())
+                        .ephemeralCredentials(nodeKey)
+                        .verifyNode(ca)
+                        .build())
+            .channel();
     try {
       var curator = CuratorGrpc.newBlockingStub(ch);
       RegisterNodeResponse reg =

@@ -54,7 +54,7 @@ final class ClusterNodes implements SupervisedRunnable {
       }
       throw new IllegalStateException("cluster watch ended");
     } finally {
-      ch.shutdownNow();
+      ch.close();
     }
   }
 }

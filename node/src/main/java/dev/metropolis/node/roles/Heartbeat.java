@@ -71,7 +71,7 @@ final class Heartbeat implements SupervisedRunnable {
         }
       }
     } finally {
-      ch.shutdownNow();
+      ch.close();
     }
   }
 }

@@ -107,7 +107,7 @@ final class LocalServices {
           });
       return out;
     } finally {
-      ch.shutdownNow();
+      ch.close();
     }
   }
 

@@ -60,7 +60,7 @@ final class RoleFetch implements SupervisedRunnable {
       }
       throw new IllegalStateException("role watch ended");
     } finally {
-      ch.shutdownNow();
+      ch.close();
     }
   }
 }

@@ -65,7 +65,7 @@ final class StatusPush implements SupervisedRunnable {
           running = curatorWatch.get(v -> v != was);
         }
       } finally {
-        ch.shutdownNow();
+        ch.close();
       }
     } finally {
       curatorWatch.close();
