@@ -223,17 +223,12 @@ public final class Metroctl implements Runnable {
   private static final String NETTY_ALLOCATOR = "io.netty.allocator.type";
 
   public static void main(String[] args) {
-    JdkTls.offerX25519Only();
+    JdkTls.offerX25519Only(); // see there: a cold JVM's handshake without a P-256 key share
     // metroctl verifies servers with its own trust managers only, yet each JDK SSLContext reads
     // the default trust store (cacerts, ~150 certificates) when it initialises: tens of
     // milliseconds each, three times over. An empty store is enough; a store the user names wins.
     if (System.getProperty("javax.net.ssl.trustStore") == null) {
       System.setProperty("javax.net.ssl.trustStore", "NONE");
-    }
-    // Every Metropolis endpoint speaks x25519. Offering only that group spares the handshake a
-    // second key share (secp256r1) that a cold JVM computes slowly and the server never picks.
-    if (System.getProperty("jdk.tls.namedGroups") == null) {
-      System.setProperty("jdk.tls.namedGroups", "x25519");
     }
     // A command makes a few calls and exits: Netty's pooled (adaptive) allocator only costs
     // start-up time here, setting up arenas and their JFR events.
