@@ -78,6 +78,10 @@ public final class CuratorConnection {
       } catch (StatusRuntimeException ex) {
         errors.add(e + ": " + ex.getStatus());
         ch.shutdownNow();
+      } catch (IllegalStateException ex) {
+        // The leader stream ended without an answer: next candidate, as for a status error.
+        errors.add(e + ": " + ex.getMessage());
+        ch.shutdownNow();
       }
     }
     throw new IllegalStateException("no curator leader found: " + String.join("; ", errors));
